@@ -1,0 +1,122 @@
+// Package sqlite is Steward's embedded store: SQLite through the pure-Go
+// modernc.org/sqlite driver, in WAL mode with synchronous=FULL so an
+// acknowledged write survives a machine crash. One connection writes (the
+// group committer batches many requests into each durable commit); a small
+// pool reads concurrently.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+
+	"github.com/stewardhq/steward/keyring"
+	"github.com/stewardhq/steward/sqlstore"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// FileName is the database file inside the data directory.
+const FileName = "steward.db"
+
+// Dialect describes SQLite to the shared store.
+func Dialect() *sqlstore.Dialect {
+	sub, _ := fs.Sub(migrations, "migrations")
+	return &sqlstore.Dialect{
+		Name:              "sqlite",
+		Migrations:        sub,
+		TableExists:       `SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?`,
+		IsUniqueViolation: isUniqueViolation,
+		IsRetryable:       isBusy,
+	}
+}
+
+// DB is an open embedded store.
+type DB struct {
+	*sqlstore.Store
+	writer, reader *sql.DB
+}
+
+// Open opens (creating if needed) the store in dir.
+func Open(ctx context.Context, dir string, master *keyring.Master, log *slog.Logger) (*DB, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("create data dir: %w", err)
+	}
+	path := filepath.Join(dir, FileName)
+	writer, err := sql.Open("sqlite", dsn(path, false))
+	if err != nil {
+		return nil, err
+	}
+	writer.SetMaxOpenConns(1)
+	writer.SetMaxIdleConns(1)
+	writer.SetConnMaxLifetime(0)
+	reader, err := sql.Open("sqlite", dsn(path, true))
+	if err != nil {
+		writer.Close()
+		return nil, err
+	}
+	n := max(4, 2*runtime.GOMAXPROCS(0))
+	reader.SetMaxOpenConns(n)
+	reader.SetMaxIdleConns(n)
+	st, err := sqlstore.Open(ctx, sqlstore.Config{Dialect: Dialect(), Writer: writer, Reader: reader, Master: master, Logger: log})
+	if err != nil {
+		writer.Close()
+		reader.Close()
+		return nil, err
+	}
+	// The database holds only ciphertext, but it is still nobody else's.
+	for _, f := range []string{path, path + "-wal", path + "-shm"} {
+		_ = os.Chmod(f, 0o600)
+	}
+	return &DB{Store: st, writer: writer, reader: reader}, nil
+}
+
+// Close drains the writer and closes both pools.
+func (db *DB) Close() error {
+	return errors.Join(db.Store.Close(), db.reader.Close(), db.writer.Close())
+}
+
+// dsn builds the connection string. secure_delete zeroes freed pages, so an
+// erased subject's wrapped key does not linger in the file's free list.
+func dsn(path string, readOnly bool) string {
+	q := url.Values{}
+	for _, p := range []string{
+		"journal_mode(WAL)", "synchronous(FULL)", "busy_timeout(10000)",
+		"foreign_keys(1)", "secure_delete(1)", "cache_size(-16000)", "temp_store(MEMORY)",
+	} {
+		q.Add("_pragma", p)
+	}
+	if readOnly {
+		q.Add("_pragma", "query_only(1)")
+	} else {
+		q.Set("_txlock", "immediate")
+	}
+	return "file:" + path + "?" + q.Encode()
+}
+
+func isUniqueViolation(err error) bool {
+	var e *sqlite.Error
+	if errors.As(err, &e) {
+		return e.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || e.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
+	}
+	return false
+}
+
+func isBusy(err error) bool {
+	var e *sqlite.Error
+	if errors.As(err, &e) {
+		return e.Code()&0xff == sqlite3.SQLITE_BUSY
+	}
+	return false
+}

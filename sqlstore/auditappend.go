@@ -1,0 +1,200 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/stewardhq/steward"
+	"github.com/stewardhq/steward/auditlog"
+	"golang.org/x/mod/sumdb/tlog"
+)
+
+// checkpointHistoryEvery is how often a signed checkpoint is also kept in
+// the history table, which lets verification narrow down where a log was
+// altered.
+const checkpointHistoryEvery = time.Second
+
+// appendTenant appends one tenant's entries, signs the new tree head and
+// stores it, all in the batch transaction.
+func (w *writer) appendTenant(ctx context.Context, tx *sql.Tx, tenant string, entries []*steward.AuditEntry, now time.Time, staged *stagedHashes) error {
+	d := w.s.d
+	if _, err := tx.ExecContext(ctx, d.rebind(`INSERT INTO audit_heads (tenant_id, size, checkpoint, history_at) VALUES (?, 0, '', 0) ON CONFLICT (tenant_id) DO NOTHING`), tenant); err != nil {
+		return fmt.Errorf("audit head: %w", err)
+	}
+	var size, historyAt int64
+	if err := tx.QueryRowContext(ctx, d.rebind(`SELECT size, history_at FROM audit_heads WHERE tenant_id = ?`+d.ForUpdate), tenant).Scan(&size, &historyAt); err != nil {
+		return fmt.Errorf("lock audit head: %w", err)
+	}
+	r := &batchHashReader{ctx: ctx, tx: tx, d: d, tenant: tenant, cache: w.hashes, staged: staged}
+	ins := d.rebind(`INSERT INTO audit_log (tenant_id, idx, subject_id, entry, hashes) VALUES (?, ?, ?, ?, ?)`)
+	for _, e := range entries {
+		e.Index, e.Time, e.TenantID = size, now, tenant
+		data := auditlog.EncodeEntry(e)
+		hs, err := tlog.StoredHashes(size, data, r)
+		if err != nil {
+			return fmt.Errorf("audit hashes: %w", err)
+		}
+		staged.add(tenant, tlog.StoredHashIndex(0, size), hs)
+		if _, err := tx.ExecContext(ctx, ins, tenant, size, e.SubjectID, data, auditlog.JoinHashes(hs)); err != nil {
+			return fmt.Errorf("append audit entry: %w", err)
+		}
+		size++
+	}
+	root, err := tlog.TreeHash(size, r)
+	if err != nil {
+		return fmt.Errorf("audit tree hash: %w", err)
+	}
+	note, err := w.s.signer.Sign(tenant, size, root)
+	if err != nil {
+		return fmt.Errorf("sign checkpoint: %w", err)
+	}
+	if now.Sub(fromMicros(historyAt)) >= checkpointHistoryEvery {
+		historyAt = micros(now)
+		if _, err := tx.ExecContext(ctx, d.rebind(`INSERT INTO audit_checkpoints (tenant_id, size, checkpoint) VALUES (?, ?, ?) ON CONFLICT (tenant_id, size) DO NOTHING`), tenant, size, note); err != nil {
+			return fmt.Errorf("store checkpoint history: %w", err)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, d.rebind(`UPDATE audit_heads SET size = ?, checkpoint = ?, history_at = ? WHERE tenant_id = ?`), size, note, historyAt, tenant); err != nil {
+		return fmt.Errorf("update audit head: %w", err)
+	}
+	return nil
+}
+
+// hashCache keeps, per tenant, the stored hashes on the right edge of the
+// tree: the only ones the next append and the next tree hash read. Stored
+// hashes never change once written, so an entry is never stale; a miss is
+// read from the database (after a restart, or when another node appended).
+type hashCache struct {
+	mu      sync.Mutex
+	tenants map[string]map[int64]tlog.Hash
+}
+
+const maxCachedTenants = 10000
+
+func newHashCache() *hashCache { return &hashCache{tenants: map[string]map[int64]tlog.Hash{}} }
+
+func (c *hashCache) get(tenant string, idx int64) (tlog.Hash, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	h, ok := c.tenants[tenant][idx]
+	return h, ok
+}
+
+// merge adds hashes of a committed batch and prunes those no longer on the
+// edge: once a subtree is complete its children are never read again.
+func (c *hashCache) merge(s *stagedHashes) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.tenants) > maxCachedTenants {
+		c.tenants = map[string]map[int64]tlog.Hash{}
+	}
+	for tenant, hs := range s.tenants {
+		m := c.tenants[tenant]
+		if m == nil {
+			m = map[int64]tlog.Hash{}
+			c.tenants[tenant] = m
+		}
+		for idx, h := range hs {
+			m[idx] = h
+		}
+		for idx := range hs {
+			level, n := tlog.SplitStoredHashIndex(idx)
+			if level > 0 {
+				delete(m, tlog.StoredHashIndex(level-1, 2*n))
+				delete(m, tlog.StoredHashIndex(level-1, 2*n+1))
+			}
+		}
+	}
+}
+
+// stagedHashes holds the hashes a batch computed; they join the cache only
+// if the batch commits.
+type stagedHashes struct {
+	tenants map[string]map[int64]tlog.Hash
+}
+
+func newStagedHashes() *stagedHashes { return &stagedHashes{tenants: map[string]map[int64]tlog.Hash{}} }
+
+func (s *stagedHashes) add(tenant string, base int64, hs []tlog.Hash) {
+	m := s.tenants[tenant]
+	if m == nil {
+		m = map[int64]tlog.Hash{}
+		s.tenants[tenant] = m
+	}
+	for i, h := range hs {
+		m[base+int64(i)] = h
+	}
+}
+
+// batchHashReader reads stored hashes for the writer: this batch's, then the
+// cache's, then the database's.
+type batchHashReader struct {
+	ctx    context.Context
+	tx     *sql.Tx
+	d      *Dialect
+	tenant string
+	cache  *hashCache
+	staged *stagedHashes
+}
+
+func (r *batchHashReader) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
+	out := make([]tlog.Hash, len(indexes))
+	for i, idx := range indexes {
+		if h, ok := r.staged.tenants[r.tenant][idx]; ok {
+			out[i] = h
+			continue
+		}
+		if h, ok := r.cache.get(r.tenant, idx); ok {
+			out[i] = h
+			continue
+		}
+		h, err := readStoredHash(r.ctx, r.tx, r.d, r.tenant, idx)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = h
+	}
+	return out, nil
+}
+
+// queryer is what *sql.DB and *sql.Tx share.
+type queryer interface {
+	QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row
+}
+
+func readStoredHash(ctx context.Context, q queryer, d *Dialect, tenant string, idx int64) (tlog.Hash, error) {
+	leaf, offset := auditlog.Locate(idx)
+	var blob []byte
+	err := q.QueryRowContext(ctx, d.rebind(`SELECT hashes FROM audit_log WHERE tenant_id = ? AND idx = ?`), tenant, leaf).Scan(&blob)
+	if err != nil {
+		return tlog.Hash{}, fmt.Errorf("read stored hash %d: %w", idx, err)
+	}
+	h, ok := auditlog.SplitHash(blob, offset)
+	if !ok {
+		return tlog.Hash{}, fmt.Errorf("stored hashes of entry %d are truncated", leaf)
+	}
+	return h, nil
+}
+
+// dbHashReader reads stored hashes for proofs.
+type dbHashReader struct {
+	ctx    context.Context
+	db     *sql.DB
+	d      *Dialect
+	tenant string
+}
+
+func (r *dbHashReader) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
+	out := make([]tlog.Hash, len(indexes))
+	for i, idx := range indexes {
+		h, err := readStoredHash(r.ctx, r.db, r.d, r.tenant, idx)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = h
+	}
+	return out, nil
+}

@@ -1,0 +1,42 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+)
+
+// readStatements are the hot read queries, prepared once per pool so the
+// engine does not parse them on every request.
+type readStatements struct {
+	subject, find, tombstone, apiKey *sql.Stmt
+}
+
+const subjectColumns = `s.id, s.kind, s.key_version, s.wrapped_key, s.profile, s.created_at, s.updated_at`
+
+func (r *readStatements) prepare(ctx context.Context, db *sql.DB, d *Dialect) error {
+	var err error
+	prep := func(q string) *sql.Stmt {
+		if err != nil {
+			return nil
+		}
+		var st *sql.Stmt
+		st, err = db.PrepareContext(ctx, d.rebind(q))
+		return st
+	}
+	r.subject = prep(`SELECT ` + subjectColumns + ` FROM subjects s WHERE s.tenant_id = ? AND s.id = ?`)
+	r.find = prep(`SELECT ` + subjectColumns + ` FROM subject_lookups l JOIN subjects s ON s.tenant_id = l.tenant_id AND s.id = l.subject_id WHERE l.tenant_id = ? AND l.kind = ? AND l.hash = ?`)
+	r.tombstone = prep(`SELECT erased_at FROM subject_tombstones WHERE tenant_id = ? AND subject_id = ?`)
+	r.apiKey = prep(`SELECT k.id, k.tenant_id, k.name, k.secret_hash, k.created_at FROM api_keys k WHERE k.secret_hash = ? AND k.revoked_at IS NULL`)
+	return err
+}
+
+func (r *readStatements) close() error {
+	var errs []error
+	for _, st := range []*sql.Stmt{r.subject, r.find, r.tombstone, r.apiKey} {
+		if st != nil {
+			errs = append(errs, st.Close())
+		}
+	}
+	return errors.Join(errs...)
+}

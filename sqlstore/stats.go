@@ -1,0 +1,39 @@
+package sqlstore
+
+import (
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// writerStats exports the group committer's behaviour: how many operations
+// share a commit and how long a commit takes.
+type writerStats struct {
+	batchSize prometheus.Histogram
+	commitDur prometheus.Histogram
+}
+
+func newWriterStats() writerStats {
+	return writerStats{
+		batchSize: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "steward_store_batch_operations",
+			Help:    "Operations committed together in one durable transaction.",
+			Buckets: prometheus.ExponentialBuckets(1, 2, 10),
+		}),
+		commitDur: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "steward_store_batch_seconds",
+			Help:    "Time to run and commit one batch of write operations.",
+			Buckets: prometheus.ExponentialBuckets(0.0002, 2, 14),
+		}),
+	}
+}
+
+func (s *writerStats) observe(ops int, d time.Duration) {
+	s.batchSize.Observe(float64(ops))
+	s.commitDur.Observe(d.Seconds())
+}
+
+// Collectors returns the store's Prometheus metrics.
+func (s *Store) Collectors() []prometheus.Collector {
+	return []prometheus.Collector{s.w.stats.batchSize, s.w.stats.commitDur}
+}
