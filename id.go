@@ -1,22 +1,54 @@
 package steward
 
 import (
+	"bytes"
 	"crypto/rand"
 	"encoding/base32"
 	"encoding/binary"
 	"strings"
+	"sync"
 	"time"
 )
 
 var idEncoding = base32.NewEncoding("0123456789abcdefghijklmnopqrstuv").WithPadding(base32.NoPadding)
 
+// lastID is the newest id this process made. Listings promise creation
+// order and sort by id, so ids made within one millisecond must still
+// ascend; random bits alone would order them by chance.
+var lastID struct {
+	sync.Mutex
+	b [16]byte
+}
+
 // NewID returns prefix_ followed by 26 characters: 48 bits of millisecond
-// time and 80 random bits, encoded so that ids sort by creation time.
+// time and 80 random bits, encoded so that ids sort by creation time. Within
+// one millisecond (or if the clock steps back) an id is the previous one
+// plus a random step, so the ids of one process always ascend and stay
+// unpredictable.
 func NewID(prefix string) string {
 	var b [16]byte
 	binary.BigEndian.PutUint64(b[:8], uint64(time.Now().UnixMilli())<<16)
 	rand.Read(b[6:])
+	lastID.Lock()
+	if bytes.Compare(b[:], lastID.b[:]) <= 0 {
+		var step [4]byte
+		rand.Read(step[:])
+		b = addStep(lastID.b, uint64(binary.BigEndian.Uint32(step[:]))+1)
+	}
+	lastID.b = b
+	lastID.Unlock()
 	return prefix + "_" + idEncoding.EncodeToString(b[:])
+}
+
+// addStep adds n to b read as a 128-bit big-endian number.
+func addStep(b [16]byte, n uint64) [16]byte {
+	lo := binary.BigEndian.Uint64(b[8:])
+	sum := lo + n
+	binary.BigEndian.PutUint64(b[8:], sum)
+	if sum < lo {
+		binary.BigEndian.PutUint64(b[:8], binary.BigEndian.Uint64(b[:8])+1)
+	}
+	return b
 }
 
 // ValidID reports whether s has the shape of an id with the given prefix.

@@ -3,6 +3,7 @@ package steward
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"regexp"
 	"slices"
 	"sort"
@@ -174,7 +175,7 @@ func DecodeStrict(b []byte, v any) error {
 	if err := dec.Decode(v); err != nil {
 		return err
 	}
-	if dec.More() {
+	if _, err := dec.Token(); err != io.EOF {
 		return Errorf(EMalformedJSON, "", "unexpected data after the JSON value")
 	}
 	return nil

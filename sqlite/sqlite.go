@@ -36,6 +36,7 @@ func Dialect() *sqlstore.Dialect {
 	return &sqlstore.Dialect{
 		Name:              "sqlite",
 		Migrations:        sub,
+		CacheStatements:   true,
 		TableExists:       `SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?`,
 		IsUniqueViolation: isUniqueViolation,
 		IsRetryable:       isBusy,

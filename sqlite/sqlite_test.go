@@ -1,8 +1,10 @@
 package sqlite_test
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
+	"errors"
 	"os"
 	"path/filepath"
 	"testing"
@@ -64,3 +66,65 @@ func open(tb testing.TB) *storetest.Harness {
 }
 
 func TestConformance(t *testing.T) { storetest.Run(t, open) }
+
+// TestWrongMasterKey opens a store with another master key: the open must
+// fail plainly, before anything is written to the database file.
+func TestWrongMasterKey(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	right, _, err := keyring.GenerateMaster()
+	if err != nil {
+		t.Fatal(err)
+	}
+	wrong, _, err := keyring.GenerateMaster()
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := sqlite.Open(ctx, dir, right, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ := storetest.MustTenant(t, db.Store, "Acme")
+	sub := storetest.MustSubject(t, db.Store, a, "ada@example.com", "Ada")
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, sqlite.FileName)
+	before, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fiBefore, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	other, err := sqlite.Open(ctx, dir, wrong, nil)
+	if !errors.Is(err, keyring.ErrWrongMasterKey) {
+		if other != nil {
+			other.Close()
+		}
+		t.Fatalf("open with a wrong master key: %v, want ErrWrongMasterKey", err)
+	}
+	after, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fiAfter, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(before, after) || !fiAfter.ModTime().Equal(fiBefore.ModTime()) {
+		t.Fatalf("a refused open changed %s (mtime %v -> %v)", sqlite.FileName, fiBefore.ModTime(), fiAfter.ModTime())
+	}
+
+	// The right key still opens it, with the data intact.
+	db, err = sqlite.Open(ctx, dir, right, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Subject(ctx, a, sub.ID); err != nil {
+		t.Fatalf("read after the refused open: %v", err)
+	}
+}

@@ -19,17 +19,17 @@ const checkpointHistoryEvery = time.Second
 
 // appendTenant appends one tenant's entries, signs the new tree head and
 // stores it, all in the batch transaction.
-func (w *writer) appendTenant(ctx context.Context, tx *sql.Tx, tenant string, entries []*steward.AuditEntry, now time.Time, staged *stagedHashes) error {
+func (w *writer) appendTenant(ctx context.Context, tx *Tx, tenant string, entries []*steward.AuditEntry, now time.Time, staged *stagedHashes) error {
 	d := w.s.d
-	if _, err := tx.ExecContext(ctx, d.rebind(`INSERT INTO audit_heads (tenant_id, size, checkpoint, history_at) VALUES (?, 0, '', 0) ON CONFLICT (tenant_id) DO NOTHING`), tenant); err != nil {
+	if _, err := tx.Exec(ctx, `INSERT INTO audit_heads (tenant_id, size, checkpoint, history_at) VALUES (?, 0, '', 0) ON CONFLICT (tenant_id) DO NOTHING`, tenant); err != nil {
 		return fmt.Errorf("audit head: %w", err)
 	}
 	var size, historyAt int64
-	if err := tx.QueryRowContext(ctx, d.rebind(`SELECT size, history_at FROM audit_heads WHERE tenant_id = ?`+d.ForUpdate), tenant).Scan(&size, &historyAt); err != nil {
+	if err := tx.QueryRow(ctx, `SELECT size, history_at FROM audit_heads WHERE tenant_id = ?`+d.ForUpdate, tenant).Scan(&size, &historyAt); err != nil {
 		return fmt.Errorf("lock audit head: %w", err)
 	}
-	r := &batchHashReader{ctx: ctx, tx: tx, d: d, tenant: tenant, cache: w.hashes, staged: staged}
-	ins := d.rebind(`INSERT INTO audit_log (tenant_id, idx, subject_id, entry, hashes) VALUES (?, ?, ?, ?, ?)`)
+	r := &batchHashReader{ctx: ctx, q: tx, tenant: tenant, cache: w.hashes, staged: staged}
+	const ins = `INSERT INTO audit_log (tenant_id, idx, subject_id, entry, hashes) VALUES (?, ?, ?, ?, ?)`
 	for _, e := range entries {
 		e.Index, e.Time, e.TenantID = size, now, tenant
 		data := auditlog.EncodeEntry(e)
@@ -38,7 +38,7 @@ func (w *writer) appendTenant(ctx context.Context, tx *sql.Tx, tenant string, en
 			return fmt.Errorf("audit hashes: %w", err)
 		}
 		staged.add(tenant, tlog.StoredHashIndex(0, size), hs)
-		if _, err := tx.ExecContext(ctx, ins, tenant, size, e.SubjectID, data, auditlog.JoinHashes(hs)); err != nil {
+		if _, err := tx.Exec(ctx, ins, tenant, size, e.SubjectID, data, auditlog.JoinHashes(hs)); err != nil {
 			return fmt.Errorf("append audit entry: %w", err)
 		}
 		size++
@@ -53,11 +53,11 @@ func (w *writer) appendTenant(ctx context.Context, tx *sql.Tx, tenant string, en
 	}
 	if now.Sub(fromMicros(historyAt)) >= checkpointHistoryEvery {
 		historyAt = micros(now)
-		if _, err := tx.ExecContext(ctx, d.rebind(`INSERT INTO audit_checkpoints (tenant_id, size, checkpoint) VALUES (?, ?, ?) ON CONFLICT (tenant_id, size) DO NOTHING`), tenant, size, note); err != nil {
+		if _, err := tx.Exec(ctx, `INSERT INTO audit_checkpoints (tenant_id, size, checkpoint) VALUES (?, ?, ?) ON CONFLICT (tenant_id, size) DO NOTHING`, tenant, size, note); err != nil {
 			return fmt.Errorf("store checkpoint history: %w", err)
 		}
 	}
-	if _, err := tx.ExecContext(ctx, d.rebind(`UPDATE audit_heads SET size = ?, checkpoint = ?, history_at = ? WHERE tenant_id = ?`), size, note, historyAt, tenant); err != nil {
+	if _, err := tx.Exec(ctx, `UPDATE audit_heads SET size = ?, checkpoint = ?, history_at = ? WHERE tenant_id = ?`, size, note, historyAt, tenant); err != nil {
 		return fmt.Errorf("update audit head: %w", err)
 	}
 	return nil
@@ -133,8 +133,7 @@ func (s *stagedHashes) add(tenant string, base int64, hs []tlog.Hash) {
 // cache's, then the database's.
 type batchHashReader struct {
 	ctx    context.Context
-	tx     *sql.Tx
-	d      *Dialect
+	q      rowQuerier
 	tenant string
 	cache  *hashCache
 	staged *stagedHashes
@@ -151,7 +150,7 @@ func (r *batchHashReader) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
 			out[i] = h
 			continue
 		}
-		h, err := readStoredHash(r.ctx, r.tx, r.d, r.tenant, idx)
+		h, err := readStoredHash(r.ctx, r.q, r.tenant, idx)
 		if err != nil {
 			return nil, err
 		}
@@ -160,15 +159,25 @@ func (r *batchHashReader) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
 	return out, nil
 }
 
-// queryer is what *sql.DB and *sql.Tx share.
-type queryer interface {
-	QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row
+// rowQuerier runs one-row queries written with ? placeholders.
+type rowQuerier interface {
+	QueryRow(ctx context.Context, q string, args ...any) *sql.Row
 }
 
-func readStoredHash(ctx context.Context, q queryer, d *Dialect, tenant string, idx int64) (tlog.Hash, error) {
+// dbQuerier is a rowQuerier over a pool.
+type dbQuerier struct {
+	db *sql.DB
+	d  *Dialect
+}
+
+func (q dbQuerier) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	return q.db.QueryRowContext(ctx, q.d.rebind(query), args...)
+}
+
+func readStoredHash(ctx context.Context, q rowQuerier, tenant string, idx int64) (tlog.Hash, error) {
 	leaf, offset := auditlog.Locate(idx)
 	var blob []byte
-	err := q.QueryRowContext(ctx, d.rebind(`SELECT hashes FROM audit_log WHERE tenant_id = ? AND idx = ?`), tenant, leaf).Scan(&blob)
+	err := q.QueryRow(ctx, `SELECT hashes FROM audit_log WHERE tenant_id = ? AND idx = ?`, tenant, leaf).Scan(&blob)
 	if err != nil {
 		return tlog.Hash{}, fmt.Errorf("read stored hash %d: %w", idx, err)
 	}
@@ -190,7 +199,7 @@ type dbHashReader struct {
 func (r *dbHashReader) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
 	out := make([]tlog.Hash, len(indexes))
 	for i, idx := range indexes {
-		h, err := readStoredHash(r.ctx, r.db, r.d, r.tenant, idx)
+		h, err := readStoredHash(r.ctx, dbQuerier{r.db, r.d}, r.tenant, idx)
 		if err != nil {
 			return nil, err
 		}

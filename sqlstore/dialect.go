@@ -15,6 +15,9 @@ type Dialect struct {
 	// ForUpdate and ForShare are appended to SELECTs that lock rows; empty
 	// where the engine serialises writers anyway (SQLite).
 	ForUpdate, ForShare string
+	// CacheStatements makes the writer prepare each statement once on its
+	// connection; pgx caches prepared statements by itself.
+	CacheStatements bool
 	// Migrations holds NNN_name.sql files applied in order.
 	Migrations fs.FS
 	// MigrationLock, if set, is run inside the migration transaction first

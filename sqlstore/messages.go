@@ -12,7 +12,7 @@ import (
 
 // subjectKey reads and unwraps a live subject's data key, or reports 404/410.
 func (s *Store) subjectKey(ctx context.Context, tenant, id string) (*keyring.SubjectKey, error) {
-	ss, err := scanSealed(s.stmts.subject.QueryRowContext(ctx, tenant, id))
+	ss, err := scanSealed(s.stmts.subject.QueryRowContext(pointCtx(ctx), tenant, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, s.readTombstone(ctx, tenant, id)
 	}

@@ -31,6 +31,11 @@ func (r *readStatements) prepare(ctx context.Context, db *sql.DB, d *Dialect) er
 	return err
 }
 
+// pointCtx strips cancellation from a context for single-row lookups: the
+// SQLite driver starts a watcher goroutine for every query whose context
+// can be cancelled, which costs more than the lookup itself.
+func pointCtx(ctx context.Context) context.Context { return context.WithoutCancel(ctx) }
+
 func (r *readStatements) close() error {
 	var errs []error
 	for _, st := range []*sql.Stmt{r.subject, r.find, r.tombstone, r.apiKey} {

@@ -210,7 +210,7 @@ func (s *Store) txTombstone(tx *Tx) func(ctx context.Context, args ...any) *sql.
 
 // Subject reads one subject and audits the read before returning it.
 func (s *Store) Subject(ctx context.Context, a steward.Actor, id string) (*steward.Subject, error) {
-	ss, err := scanSealed(s.stmts.subject.QueryRowContext(ctx, a.TenantID, id))
+	ss, err := scanSealed(s.stmts.subject.QueryRowContext(pointCtx(ctx), a.TenantID, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, s.readTombstone(ctx, a.TenantID, id)
 	}
@@ -240,11 +240,23 @@ func (s *Store) FindSubject(ctx context.Context, a steward.Actor, by steward.Sub
 	if value == "" {
 		return nil, steward.Errorf(steward.EInvalid, kind, "a lookup needs an email or a username")
 	}
+	// The blind index is over the normalised value, so normalise here with
+	// the same function writes use, whoever the caller is; normalising an
+	// already normalised value changes nothing.
+	var err error
+	if kind == lookupEmail {
+		value, err = steward.NormalizeEmail(value)
+	} else {
+		value, err = steward.NormalizeUsername(value)
+	}
+	if err != nil {
+		return nil, err
+	}
 	ik, err := s.keys.indexKey(ctx, a.TenantID)
 	if err != nil {
 		return nil, internal("index key", err)
 	}
-	ss, err := scanSealed(s.stmts.find.QueryRowContext(ctx, a.TenantID, kind, ik.Blind(kind, value)))
+	ss, err := scanSealed(s.stmts.find.QueryRowContext(pointCtx(ctx), a.TenantID, kind, ik.Blind(kind, value)))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, steward.Errorf(steward.ENotFound, kind, "no subject with this %s", kind)
 	}

@@ -46,9 +46,10 @@ func (s *Store) CreateTenant(ctx context.Context, name string) (*steward.Tenant,
 	return t, nil
 }
 
-// Tenants lists every tenant, oldest first.
+// Tenants lists every tenant, oldest first. Ids sort by creation time only
+// to the millisecond, so the commit time orders first.
 func (s *Store) Tenants(ctx context.Context) ([]*steward.Tenant, error) {
-	rows, err := s.rdb.QueryContext(ctx, `SELECT id, name, created_at FROM tenants ORDER BY id`)
+	rows, err := s.rdb.QueryContext(ctx, `SELECT id, name, created_at FROM tenants ORDER BY created_at, id`)
 	if err != nil {
 		return nil, internal("list tenants", err)
 	}
@@ -66,9 +67,9 @@ func (s *Store) Tenants(ctx context.Context) ([]*steward.Tenant, error) {
 	return out, rows.Err()
 }
 
-func (s *Store) tenantExists(ctx context.Context, q queryer, tenantID string) error {
+func (s *Store) tenantExists(ctx context.Context, q rowQuerier, tenantID string) error {
 	var one int
-	err := q.QueryRowContext(ctx, s.d.rebind(`SELECT 1 FROM tenants WHERE id = ?`), tenantID).Scan(&one)
+	err := q.QueryRow(ctx, `SELECT 1 FROM tenants WHERE id = ?`, tenantID).Scan(&one)
 	if errors.Is(err, sql.ErrNoRows) {
 		return steward.Errorf(steward.ENotFound, "tenant", "no such tenant")
 	}
@@ -94,7 +95,7 @@ func (s *Store) CreateAPIKey(ctx context.Context, tenantID, name string) (*stewa
 	hash := sha256.Sum256([]byte(token))
 	k := &steward.APIKey{ID: steward.NewID("key"), TenantID: tenantID, Name: name}
 	err = s.w.do(ctx, func(tx *Tx) error {
-		if err := s.tenantExists(ctx, tx.tx, tenantID); err != nil {
+		if err := s.tenantExists(ctx, tx, tenantID); err != nil {
 			return err
 		}
 		k.CreatedAt = tx.Now
@@ -108,12 +109,12 @@ func (s *Store) CreateAPIKey(ctx context.Context, tenantID, name string) (*stewa
 	return k, token, nil
 }
 
-// APIKeys lists a tenant's keys.
+// APIKeys lists a tenant's keys, oldest first.
 func (s *Store) APIKeys(ctx context.Context, tenantID string) ([]*steward.APIKey, error) {
-	if err := s.tenantExists(ctx, s.rdb, tenantID); err != nil {
+	if err := s.tenantExists(ctx, dbQuerier{s.rdb, s.d}, tenantID); err != nil {
 		return nil, err
 	}
-	rows, err := s.rdb.QueryContext(ctx, s.d.rebind(`SELECT id, name, created_at, revoked_at FROM api_keys WHERE tenant_id = ? ORDER BY id`), tenantID)
+	rows, err := s.rdb.QueryContext(ctx, s.d.rebind(`SELECT id, name, created_at, revoked_at FROM api_keys WHERE tenant_id = ? ORDER BY created_at, id`), tenantID)
 	if err != nil {
 		return nil, internal("list api keys", err)
 	}
@@ -166,7 +167,7 @@ func (s *Store) Authenticate(ctx context.Context, token string) (*steward.APIKey
 	var k steward.APIKey
 	var stored []byte
 	var created int64
-	err := s.stmts.apiKey.QueryRowContext(ctx, hash[:]).Scan(&k.ID, &k.TenantID, &k.Name, &stored, &created)
+	err := s.stmts.apiKey.QueryRowContext(pointCtx(ctx), hash[:]).Scan(&k.ID, &k.TenantID, &k.Name, &stored, &created)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, errBadToken
 	}

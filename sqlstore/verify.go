@@ -48,7 +48,19 @@ type signedSize struct {
 	root tlog.Hash
 }
 
+// verifyTenant checks one tenant's log. It reads the head, the history and
+// the entries in one read-only snapshot, so entries appended while it runs
+// (with their new head) are neither half seen nor taken for tampering.
 func (s *Store) verifyTenant(ctx context.Context, tenant string) (steward.AuditVerification, error) {
+	tx, err := s.rdb.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
+	if err != nil {
+		return steward.AuditVerification{}, internal("begin audit snapshot", err)
+	}
+	defer tx.Rollback()
+	return s.verifyTenantTx(ctx, tx, tenant)
+}
+
+func (s *Store) verifyTenantTx(ctx context.Context, tx *sql.Tx, tenant string) (steward.AuditVerification, error) {
 	v := steward.AuditVerification{TenantID: tenant, FirstBadIndex: -1}
 	fail := func(idx int64, format string, args ...any) (steward.AuditVerification, error) {
 		v.OK, v.FirstBadIndex, v.Problem = false, idx, fmt.Sprintf(format, args...)
@@ -58,7 +70,7 @@ func (s *Store) verifyTenant(ctx context.Context, tenant string) (steward.AuditV
 	// history of earlier checkpoints.
 	var headSize int64
 	var headNote string
-	err := s.rdb.QueryRowContext(ctx, s.d.rebind(`SELECT size, checkpoint FROM audit_heads WHERE tenant_id = ?`), tenant).Scan(&headSize, &headNote)
+	err := tx.QueryRowContext(ctx, s.d.rebind(`SELECT size, checkpoint FROM audit_heads WHERE tenant_id = ?`), tenant).Scan(&headSize, &headNote)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return v, internal("read audit head", err)
 	}
@@ -73,7 +85,7 @@ func (s *Store) verifyTenant(ctx context.Context, tenant string) (steward.AuditV
 		}
 		checks = append(checks, signedSize{n, root})
 	}
-	hrows, err := s.rdb.QueryContext(ctx, s.d.rebind(`SELECT size, checkpoint FROM audit_checkpoints WHERE tenant_id = ? ORDER BY size`), tenant)
+	hrows, err := tx.QueryContext(ctx, s.d.rebind(`SELECT size, checkpoint FROM audit_checkpoints WHERE tenant_id = ? ORDER BY size`), tenant)
 	if err != nil {
 		return v, internal("read checkpoint history", err)
 	}
@@ -93,16 +105,22 @@ func (s *Store) verifyTenant(ctx context.Context, tenant string) (steward.AuditV
 		history = append(history, signedSize{n, root})
 	}
 	hrows.Close()
+	if err := hrows.Err(); err != nil {
+		return v, internal("read checkpoint history", err)
+	}
 	checks = append(history, checks...)
 
-	rows, err := s.rdb.QueryContext(ctx, s.d.rebind(`SELECT idx, entry, hashes FROM audit_log WHERE tenant_id = ? ORDER BY idx`), tenant)
+	rows, err := tx.QueryContext(ctx, s.d.rebind(`SELECT idx, entry, hashes FROM audit_log WHERE tenant_id = ? ORDER BY idx`), tenant)
 	if err != nil {
 		return v, internal("read audit log", err)
 	}
 	defer rows.Close()
 	b := auditlog.NewBuilder()
-	var suspect int64 = -1 // First entry whose stored hashes disagree with its data.
-	next := 0              // Next checkpoint to compare.
+	// mismatch is the first row whose stored hashes disagree with the ones
+	// its entries give; altered is the entry that most likely changed to
+	// cause it (see alteredEntry).
+	var mismatch, altered int64 = -1, -1
+	next := 0 // Next checkpoint to compare.
 	prevSize := int64(0)
 	for rows.Next() {
 		var idx int64
@@ -124,8 +142,8 @@ func (s *Store) verifyTenant(ctx context.Context, tenant string) (steward.AuditV
 		if err != nil {
 			return v, internal("rebuild tree", err)
 		}
-		if suspect < 0 && !bytes.Equal(stored, auditlog.JoinHashes(hs)) {
-			suspect = idx
+		if mismatch < 0 && !bytes.Equal(stored, auditlog.JoinHashes(hs)) {
+			mismatch, altered = idx, alteredEntry(idx, stored, hs)
 		}
 		for next < len(checks) && checks[next].size == b.Size() {
 			root, err := b.Root()
@@ -133,9 +151,15 @@ func (s *Store) verifyTenant(ctx context.Context, tenant string) (steward.AuditV
 				return v, internal("tree hash", err)
 			}
 			if root != checks[next].root {
+				// The entries since the last matching checkpoint changed.
+				// The stored hashes point at which one, when they were
+				// left alone or rewritten for the changed row only.
 				bad := prevSize
-				if suspect >= 0 {
-					bad = suspect
+				switch {
+				case altered >= prevSize:
+					bad = altered
+				case mismatch >= 0 && mismatch < prevSize:
+					bad = mismatch // Stored hashes were altered even earlier.
 				}
 				return fail(bad, "entries %d..%d do not reproduce the checkpoint signed at size %d: entry %d was altered", prevSize, b.Size()-1, b.Size(), bad)
 			}
@@ -150,12 +174,37 @@ func (s *Store) verifyTenant(ctx context.Context, tenant string) (steward.AuditV
 	if next < len(checks) {
 		return fail(b.Size(), "the log has %d entries but a checkpoint signed %d: entry %d onwards is missing", b.Size(), checks[len(checks)-1].size, b.Size())
 	}
-	if suspect >= 0 {
-		return fail(suspect, "entry %d does not match its stored tree hashes", suspect)
+	if mismatch >= 0 {
+		// Every entry reproduces the signed roots: only the stored hashes
+		// of this row were altered.
+		return fail(mismatch, "entry %d does not match its stored tree hashes", mismatch)
 	}
 	if b.Size() > headSize {
 		return fail(headSize, "entries from %d on are not covered by any signed checkpoint", headSize)
 	}
 	v.OK = true
 	return v, nil
+}
+
+// alteredEntry names the entry whose change most likely made row idx, the
+// first row whose stored hashes disagree with the recomputed ones (hs),
+// disagree. Row idx stores the hashes of the subtrees that end at leaf idx,
+// one per level. If the leaf hash itself differs, entry idx changed. If the
+// lowest differing hash is that of a level-L subtree, its right half (also
+// stored in row idx) still matches and its left half was stored by row
+// idx-2^(L-1), which matched too: that row's hashes were rewritten after
+// this one was computed, so its entry is the one that changed, with hashes
+// recomputed to hide it. (If the entries all reproduce the signed roots,
+// the caller blames the stored hashes of row idx instead.)
+func alteredEntry(idx int64, stored []byte, hs []tlog.Hash) int64 {
+	for level, h := range hs {
+		got, ok := auditlog.SplitHash(stored, level)
+		if !ok || got != h {
+			if level == 0 || !ok {
+				return idx
+			}
+			return idx - 1<<(level-1)
+		}
+	}
+	return idx // Extra bytes after the hashes.
 }

@@ -25,37 +25,110 @@ type writer struct {
 	done     chan struct{}
 	once     sync.Once
 	stats    writerStats
+	stmts    *stmtCache // Nil where the driver caches statements itself.
 }
 
 // op is one use case's writes.
 type op struct {
-	ctx  context.Context
-	fn   func(*Tx) error
-	err  error
-	done chan struct{}
+	ctx     context.Context
+	fn      func(*Tx) error       // Nil for an audit-only operation.
+	entries []*steward.AuditEntry // An audit-only operation's entries.
+	err     error
+	done    chan struct{}
 }
 
 // Tx is the transaction an operation runs in, with the batch's one "now".
 type Tx struct {
 	tx      *sql.Tx
 	d       *Dialect
+	stmts   *stmtCache
 	Now     time.Time
 	pending []*steward.AuditEntry
 }
 
+// Statements in a batch never use the caller's context: cancelling it
+// would interrupt the shared connection (SQLite rolls back the whole
+// transaction on an interrupt), failing every other operation of the batch.
+// An operation whose caller gave up before it started is skipped instead.
+var batchCtx = context.Background()
+
 // Exec runs a statement written with ? placeholders.
-func (t *Tx) Exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+func (t *Tx) Exec(_ context.Context, q string, args ...any) (sql.Result, error) {
+	ctx := batchCtx
+	if st := t.stmts.get(ctx, q); st != nil {
+		return t.tx.StmtContext(ctx, st).ExecContext(ctx, args...)
+	}
 	return t.tx.ExecContext(ctx, t.d.rebind(q), args...)
 }
 
 // QueryRow runs a query written with ? placeholders.
-func (t *Tx) QueryRow(ctx context.Context, q string, args ...any) *sql.Row {
+func (t *Tx) QueryRow(_ context.Context, q string, args ...any) *sql.Row {
+	ctx := batchCtx
+	if st := t.stmts.get(ctx, q); st != nil {
+		return t.tx.StmtContext(ctx, st).QueryRowContext(ctx, args...)
+	}
 	return t.tx.QueryRowContext(ctx, t.d.rebind(q), args...)
 }
 
 // Query runs a query written with ? placeholders.
-func (t *Tx) Query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+func (t *Tx) Query(_ context.Context, q string, args ...any) (*sql.Rows, error) {
+	ctx := batchCtx
+	if st := t.stmts.get(ctx, q); st != nil {
+		return t.tx.StmtContext(ctx, st).QueryContext(ctx, args...)
+	}
 	return t.tx.QueryContext(ctx, t.d.rebind(q), args...)
+}
+
+// stmtCache keeps the writer's statements prepared on its one connection,
+// so an engine that compiles SQL on every call (SQLite) compiles each once.
+// Only the writer goroutine uses it. A statement first seen inside a
+// transaction runs unprepared and is prepared after the commit, when the
+// single connection is free again.
+type stmtCache struct {
+	db      *sql.DB
+	d       *Dialect
+	stmts   map[string]*sql.Stmt
+	missing []string
+}
+
+func (c *stmtCache) get(ctx context.Context, q string) *sql.Stmt {
+	if c == nil {
+		return nil
+	}
+	st, ok := c.stmts[q]
+	if !ok {
+		c.stmts[q] = nil
+		c.missing = append(c.missing, q)
+	}
+	return st
+}
+
+// prepareMissing prepares the statements seen since the last call; it must
+// run outside any transaction.
+func (c *stmtCache) prepareMissing() {
+	if c == nil {
+		return
+	}
+	for _, q := range c.missing {
+		st, err := c.db.Prepare(c.d.rebind(q))
+		if err != nil {
+			delete(c.stmts, q) // The unprepared path reports the error.
+			continue
+		}
+		c.stmts[q] = st
+	}
+	c.missing = c.missing[:0]
+}
+
+func (c *stmtCache) close() {
+	if c == nil {
+		return
+	}
+	for _, st := range c.stmts {
+		if st != nil {
+			st.Close()
+		}
+	}
 }
 
 // SQL exposes the underlying transaction, for libraries (such as a job
@@ -74,13 +147,20 @@ func newWriter(s *Store, maxBatch int) *writer {
 		hashes: newHashCache(), stop: make(chan struct{}), done: make(chan struct{}),
 		stats: newWriterStats(),
 	}
+	if s.d.CacheStatements {
+		w.stmts = &stmtCache{db: s.wdb, d: s.d, stmts: map[string]*sql.Stmt{}}
+	}
 	go w.run()
 	return w
 }
 
 // do runs fn in the next batch and waits until that batch is durable.
 func (w *writer) do(ctx context.Context, fn func(*Tx) error) error {
-	o := &op{ctx: ctx, fn: fn, done: make(chan struct{})}
+	return w.submit(&op{ctx: ctx, fn: fn, done: make(chan struct{})})
+}
+
+func (w *writer) submit(o *op) error {
+	ctx := o.ctx
 	select {
 	case <-w.stop:
 		return errWriterClosed
@@ -93,7 +173,19 @@ func (w *writer) do(ctx context.Context, fn func(*Tx) error) error {
 	case <-w.stop:
 		return errWriterClosed
 	}
-	<-o.done // Always wait: the op may already be part of a commit.
+	// Always wait: the op may already be part of a commit. But a send that
+	// raced with close may land after the writer drained the queue and
+	// stopped; nothing will ever run it, so stop waiting then. The writer
+	// closes o.done before it stops, so a taken op is never reported lost.
+	select {
+	case <-o.done:
+	case <-w.done:
+		select {
+		case <-o.done:
+		default:
+			return errWriterClosed
+		}
+	}
 	return o.err
 }
 
@@ -103,10 +195,7 @@ func (w *writer) audit(ctx context.Context, entries ...*steward.AuditEntry) erro
 	if len(entries) == 0 {
 		return nil
 	}
-	return w.do(ctx, func(tx *Tx) error {
-		tx.pending = append(tx.pending, entries...)
-		return nil
-	})
+	return w.submit(&op{ctx: ctx, entries: entries, done: make(chan struct{})})
 }
 
 func (w *writer) close() {
@@ -116,11 +205,12 @@ func (w *writer) close() {
 
 func (w *writer) run() {
 	defer close(w.done)
-	batch := make([]*op, 0, w.maxBatch)
+	defer w.stmts.close()
 	for {
+		var batch []*op
 		select {
 		case o := <-w.ops:
-			batch = append(batch[:0], o)
+			batch = append(make([]*op, 0, 16), o)
 		case <-w.stop:
 			// Finish what was queued before the stop; nothing half-written.
 			for {
@@ -165,21 +255,31 @@ func (w *writer) commit(batch []*op) {
 			}
 		}
 	}
+	w.stmts.prepareMissing()
 	w.stats.observe(len(batch), time.Since(start))
+	release(batch)
+}
+
+// release wakes every operation of a batch.
+func release(batch []*op) {
 	for _, o := range batch {
 		close(o.done)
 	}
 }
 
 func (w *writer) try(batch []*op) error {
-	ctx := context.Background() // Ops are bounded by their own checks, not a request's life.
+	ctx := batchCtx
 	tx, err := w.s.wdb.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
 	now := time.Now().UTC().Truncate(time.Microsecond)
+	bt := &Tx{tx: tx, d: w.s.d, stmts: w.stmts, Now: now}
 	var entries []*steward.AuditEntry
+	// Savepoints let one operation fail without undoing the others; a
+	// batch of one, and audit-only operations (which run no statements of
+	// their own), need none.
 	single := len(batch) == 1
 	for _, o := range batch {
 		o.err = nil
@@ -187,9 +287,13 @@ func (w *writer) try(batch []*op) error {
 			o.err = err // The caller gave up before this op started: do nothing.
 			continue
 		}
-		t := &Tx{tx: tx, d: w.s.d, Now: now}
+		if o.fn == nil {
+			entries = append(entries, o.entries...)
+			continue
+		}
+		t := &Tx{tx: tx, d: w.s.d, stmts: w.stmts, Now: now}
 		if !single {
-			if _, err := tx.ExecContext(ctx, "SAVEPOINT op"); err != nil {
+			if _, err := bt.Exec(ctx, "SAVEPOINT op"); err != nil {
 				return err
 			}
 		}
@@ -198,19 +302,19 @@ func (w *writer) try(batch []*op) error {
 			if single {
 				return nil // Nothing to commit; the rollback is deferred.
 			}
-			if _, rerr := tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT op"); rerr != nil {
+			if _, rerr := bt.Exec(ctx, "ROLLBACK TO SAVEPOINT op"); rerr != nil {
 				return rerr
 			}
 		} else {
 			entries = append(entries, t.pending...)
 		}
 		if !single {
-			if _, err := tx.ExecContext(ctx, "RELEASE SAVEPOINT op"); err != nil {
+			if _, err := bt.Exec(ctx, "RELEASE SAVEPOINT op"); err != nil {
 				return err
 			}
 		}
 	}
-	staged, err := w.appendAudit(ctx, tx, entries, now)
+	staged, err := w.appendAudit(ctx, bt, entries, now)
 	if err != nil {
 		return err
 	}
@@ -223,7 +327,7 @@ func (w *writer) try(batch []*op) error {
 
 // appendAudit sequences the batch's entries into their tenants' logs,
 // tenants in a fixed order so concurrent nodes never deadlock on heads.
-func (w *writer) appendAudit(ctx context.Context, tx *sql.Tx, entries []*steward.AuditEntry, now time.Time) (*stagedHashes, error) {
+func (w *writer) appendAudit(ctx context.Context, tx *Tx, entries []*steward.AuditEntry, now time.Time) (*stagedHashes, error) {
 	staged := newStagedHashes()
 	if len(entries) == 0 {
 		return staged, nil

@@ -1,6 +1,8 @@
 // Package storetest is the one conformance suite every storage adapter
 // passes: the SQLite and PostgreSQL tests call Run with an opener of their
-// own, so both engines are held to the same contract.
+// own, so both engines are held to the same contract. Each file of the
+// package owns one idea (tenants, subjects, erasure, audit, tampering, …);
+// this one holds the harness and the helpers they share.
 package storetest
 
 import (
@@ -30,10 +32,43 @@ type Harness struct {
 // Opener opens a fresh, empty store for one test and arranges its cleanup.
 type Opener func(t testing.TB) *Harness
 
-// Run runs the whole suite against an adapter.
+// Run runs the whole suite against an adapter. Every test opens its own
+// store, so they run in parallel.
 func Run(t *testing.T, open Opener) {
-	t.Run("Tenants", func(t *testing.T) { testTenants(t, open) })
-	t.Run("Subjects", func(t *testing.T) { testSubjects(t, open) })
+	tests := []struct {
+		name string
+		fn   func(*testing.T, Opener)
+	}{
+		{"Tenants", testTenants},
+		{"APIKeys", testAPIKeys},
+		{"CreateSubject", testCreateSubject},
+		{"FindSubject", testFindSubject},
+		{"ListSubjects", testListSubjects},
+		{"UpdateSubject", testUpdateSubject},
+		{"Conflicts", testConflicts},
+		{"Erasure", testErasure},
+		{"ErasureAtRest", testErasureAtRest},
+		{"TenantIsolation", testTenantIsolation},
+		{"Idempotency", testIdempotency},
+		{"Messages", testMessages},
+		{"EncryptionAtRest", testEncryptionAtRest},
+		{"AssociatedData", testAssociatedData},
+		{"AuditEntries", testAuditEntries},
+		{"Unauditable", testUnauditable},
+		{"AuditProofs", testAuditProofs},
+		{"Tampering", testTampering},
+		{"Rotation", testRotation},
+		{"InterruptedRotation", testInterruptedRotation},
+		{"Reopen", testReopen},
+		{"CloseWhileWriting", testCloseWhileWriting},
+		{"Concurrency", testConcurrency},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			tt.fn(t, open)
+		})
+	}
 }
 
 // MustTenant creates a tenant and one API key for it.
@@ -59,17 +94,60 @@ func MustSubject(tb testing.TB, s *sqlstore.Store, a steward.Actor, email, name 
 		Email: &steward.Field[string]{Value: email},
 		Name:  &steward.Field[string]{Value: name},
 	}
+	return MustCreate(tb, s, a, &in)
+}
+
+// MustCreate validates an input the way the HTTP layer does and stores it.
+func MustCreate(tb testing.TB, s *sqlstore.Store, a steward.Actor, in *steward.SubjectInput) *steward.Subject {
+	tb.Helper()
 	sub, err := in.Subject(time.Now())
 	if err != nil {
 		tb.Fatalf("validate subject: %v", err)
 	}
-	out, _, err := s.CreateSubject(context.Background(), a, sub, nil)
+	out, replayed, err := s.CreateSubject(context.Background(), a, sub, nil)
 	if err != nil {
 		tb.Fatalf("create subject: %v", err)
+	}
+	if replayed {
+		tb.Fatalf("create subject without an idempotency key replayed")
 	}
 	return out
 }
 
+// MustMessage validates a message and stores it.
+func MustMessage(tb testing.TB, s *sqlstore.Store, a steward.Actor, subjectID, body string) *steward.Message {
+	tb.Helper()
+	in := steward.MessageInput{Direction: steward.Inbound, Channel: "email", Body: body}
+	m, err := in.Message(subjectID, time.Now())
+	if err != nil {
+		tb.Fatalf("validate message: %v", err)
+	}
+	out, _, err := s.AddMessage(context.Background(), a, m, nil)
+	if err != nil {
+		tb.Fatalf("add message: %v", err)
+	}
+	return out
+}
+
+// MustVerify checks that every tenant's audit log verifies, and returns the
+// verifications by tenant.
+func MustVerify(tb testing.TB, s *sqlstore.Store) map[string]steward.AuditVerification {
+	tb.Helper()
+	vs, err := s.VerifyAudit(context.Background())
+	if err != nil {
+		tb.Fatalf("verify audit: %v", err)
+	}
+	out := map[string]steward.AuditVerification{}
+	for _, v := range vs {
+		if !v.OK || v.FirstBadIndex != -1 {
+			tb.Fatalf("audit log of %s does not verify: %+v", v.TenantID, v)
+		}
+		out[v.TenantID] = v
+	}
+	return out
+}
+
+// wantCode fails unless err carries the domain error code.
 func wantCode(tb testing.TB, err error, code string) {
 	tb.Helper()
 	if got := steward.ErrorCode(err); got != code {
@@ -77,61 +155,75 @@ func wantCode(tb testing.TB, err error, code string) {
 	}
 }
 
-func testTenants(t *testing.T, open Opener) {
-	h := open(t)
-	ctx := context.Background()
-	a, token := MustTenant(t, h.Store, "Acme")
-	k, err := h.Store.Authenticate(ctx, token)
-	if err != nil || k.TenantID != a.TenantID || k.ID != a.KeyID {
-		t.Fatalf("authenticate = %+v, %v", k, err)
+// count runs a COUNT query (written with ? placeholders) on the raw
+// connection.
+func (h *Harness) count(tb testing.TB, q string, args ...any) int64 {
+	tb.Helper()
+	var n int64
+	if err := h.Raw.QueryRow(h.Rebind(q), args...).Scan(&n); err != nil {
+		tb.Fatalf("%s: %v", q, err)
 	}
-	_, err = h.Store.Authenticate(ctx, token[:len(token)-1]+"x")
-	wantCode(t, err, steward.EUnauthorized)
-	if err := h.Store.RevokeAPIKey(ctx, a.TenantID, a.KeyID); err != nil {
-		t.Fatal(err)
-	}
-	_, err = h.Store.Authenticate(ctx, token)
-	wantCode(t, err, steward.EUnauthorized)
-	wantCode(t, h.Store.RevokeAPIKey(ctx, a.TenantID, "key_nope"), steward.ENotFound)
+	return n
 }
 
-func testSubjects(t *testing.T, open Opener) {
-	h := open(t)
-	ctx := context.Background()
-	a, _ := MustTenant(t, h.Store, "Acme")
-	b, _ := MustTenant(t, h.Store, "Other")
-	sub := MustSubject(t, h.Store, a, " Ada@Example.COM ", "Ada Lovelace")
-	if sub.Profile.Email.Value != "ada@example.com" {
-		t.Fatalf("email not normalised: %q", sub.Profile.Email.Value)
-	}
-	got, err := h.Store.Subject(ctx, a, sub.ID)
-	if err != nil || got.Profile.Name.Value != "Ada Lovelace" {
-		t.Fatalf("get = %+v, %v", got, err)
-	}
-	_, err = h.Store.Subject(ctx, b, sub.ID)
-	wantCode(t, err, steward.ENotFound)
-	found, err := h.Store.FindSubject(ctx, a, steward.SubjectLookup{Email: "ada@example.com"})
-	if err != nil || found.ID != sub.ID {
-		t.Fatalf("find = %+v, %v", found, err)
-	}
-	_, err = h.Store.FindSubject(ctx, b, steward.SubjectLookup{Email: "ada@example.com"})
-	wantCode(t, err, steward.ENotFound)
-	rec, err := h.Store.EraseSubject(ctx, a, sub.ID)
+// exec runs a statement on the raw connection and returns the rows it
+// touched.
+func (h *Harness) exec(tb testing.TB, q string, args ...any) int64 {
+	tb.Helper()
+	res, err := h.Raw.Exec(h.Rebind(q), args...)
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatalf("%s: %v", q, err)
 	}
-	if rec.AuditIndex < 1 {
-		t.Fatalf("receipt audit index %d", rec.AuditIndex)
-	}
-	_, err = h.Store.Subject(ctx, a, sub.ID)
-	wantCode(t, err, steward.EGone)
-	vs, err := h.Store.VerifyAudit(ctx)
+	n, err := res.RowsAffected()
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
-	for _, v := range vs {
-		if !v.OK {
-			t.Fatalf("verify: %+v", v)
+	return n
+}
+
+// auditSize returns the size of a tenant's signed log.
+func auditSize(tb testing.TB, s *sqlstore.Store, tenant string) int64 {
+	tb.Helper()
+	cp, err := s.Checkpoint(context.Background(), tenant)
+	if err != nil {
+		tb.Fatalf("checkpoint: %v", err)
+	}
+	return cp.Size
+}
+
+// allEntries reads a tenant's whole log through the store, page by page.
+func allEntries(tb testing.TB, s *sqlstore.Store, tenant, subject string) []*steward.AuditEntry {
+	tb.Helper()
+	var out []*steward.AuditEntry
+	after := ""
+	for {
+		es, next, err := s.AuditEntries(context.Background(), tenant, steward.AuditFilter{SubjectID: subject, Page: steward.Page{After: after, Limit: steward.MaxPageLimit}})
+		if err != nil {
+			tb.Fatalf("audit entries: %v", err)
+		}
+		out = append(out, es...)
+		if next == "" {
+			return out
+		}
+		after = next
+	}
+}
+
+// ids returns the ids of subjects, in order.
+func ids(subs []*steward.Subject) []string {
+	out := make([]string, len(subs))
+	for i, s := range subs {
+		out[i] = s.ID
+	}
+	return out
+}
+
+// strictlyIncreasing reports whether ids are sorted with no duplicates.
+func strictlyIncreasing(ids []string) bool {
+	for i := 1; i < len(ids); i++ {
+		if ids[i-1] >= ids[i] {
+			return false
 		}
 	}
+	return true
 }

@@ -1,0 +1,58 @@
+package httpapi
+
+import (
+	"net/http"
+
+	"github.com/stewardhq/steward"
+)
+
+// handleMessageCreate records one message of a subject's conversation. The
+// Idempotency-Key fingerprint covers the path, so reusing a key for another
+// subject is refused rather than replayed.
+func (s *Server) handleMessageCreate(w http.ResponseWriter, r *http.Request, a steward.Actor) error {
+	id, err := subjectID(r)
+	if err != nil {
+		return err
+	}
+	key, err := idempotencyKey(r)
+	if err != nil {
+		return err
+	}
+	body, err := readBody(w, r, s.cfg.MaxBodyBytes)
+	if err != nil {
+		return err
+	}
+	in, err := decodeJSON[steward.MessageInput](body)
+	if err != nil {
+		return err
+	}
+	msg, err := in.Message(id, s.now())
+	if err != nil {
+		return err
+	}
+	msg, replayed, err := s.cfg.Subjects.AddMessage(r.Context(), a, msg, idempotency(r, key, body))
+	if err != nil {
+		return err
+	}
+	markReplay(w, replayed)
+	writeJSON(w, http.StatusCreated, msg)
+	return nil
+}
+
+// handleMessageList lists a subject's messages, oldest first.
+func (s *Server) handleMessageList(w http.ResponseWriter, r *http.Request, a steward.Actor) error {
+	id, err := subjectID(r)
+	if err != nil {
+		return err
+	}
+	p, err := pageOf(r)
+	if err != nil {
+		return err
+	}
+	msgs, next, err := s.cfg.Subjects.Messages(r.Context(), a, id, p)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, newList(msgs, next))
+	return nil
+}
