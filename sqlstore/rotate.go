@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/stewardhq/steward"
 	"github.com/stewardhq/steward/keyring"
@@ -11,6 +12,12 @@ import (
 // rotateBatch is how many subject keys one rotation transaction re-wraps, so
 // the server's writes interleave with a long rotation.
 const rotateBatch = 500
+
+// rotatePause is the rest between rotation batches. On SQLite a rotation
+// run by another process competes for the one write lock with a busy-wait
+// that is not fair, so without a pause the server's writes could stall for
+// the whole rotation.
+const rotatePause = 20 * time.Millisecond
 
 // RotateTenantKeys gives each tenant a new primary key version, re-wraps
 // every subject data key under it (the data keys, and so all ciphertext,
@@ -49,6 +56,11 @@ func (s *Store) RotateTenantKeys(ctx context.Context, progress func(done, total 
 			}
 			if n < rotateBatch {
 				break
+			}
+			select {
+			case <-ctx.Done():
+				return report, ctx.Err()
+			case <-time.After(rotatePause):
 			}
 		}
 		// Final pass: re-wrap stragglers written with the old version while
