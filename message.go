@@ -50,7 +50,7 @@ func (in *MessageInput) Message(subjectID string, now time.Time) (*Message, erro
 		return nil, Errorf(EInvalid, "channel", "channel must be one of email, chat, phone, sms, web, letter, other")
 	}
 	body, n := RedactCardNumbers(in.Body)
-	body, err := normalizeText("body", body, MaxMessageLen, true)
+	body, err := normalizeText("body", body, MaxMessageLen+redactionGrowth(n), true)
 	if err != nil {
 		return nil, err
 	}

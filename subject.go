@@ -143,9 +143,6 @@ func (in *SubjectInput) Subject(now time.Time) (*Subject, error) {
 	if _, err := p.Apply(s, now); err != nil {
 		return nil, err
 	}
-	if s.Profile.FieldNames() == nil {
-		return nil, Errorf(EInvalid, "", "a subject needs at least one field")
-	}
 	return s, nil
 }
 
@@ -236,7 +233,7 @@ func (p *SubjectPatch) Apply(s *Subject, now time.Time) ([]string, error) {
 		name  string
 		patch Patch[Field[string]]
 		dst   **Field[string]
-		norm  func(string, string) (string, error)
+		norm  func(field, v string, extra int) (string, error)
 	}{
 		{"name", p.Name, &next.Name, normalizeName},
 		{"username", p.Username, &next.Username, normalizeUsername},
@@ -258,7 +255,7 @@ func (p *SubjectPatch) Apply(s *Subject, now time.Time) ([]string, error) {
 		var n int
 		v.Value, n = RedactCardNumbers(v.Value)
 		redacted += n
-		norm, err := f.norm(f.name, v.Value)
+		norm, err := f.norm(f.name, v.Value, redactionGrowth(n))
 		if err != nil {
 			return nil, err
 		}
@@ -287,11 +284,14 @@ func (p *SubjectPatch) Apply(s *Subject, now time.Time) ([]string, error) {
 		if !attributeKey.MatchString(k) {
 			return nil, Errorf(EInvalid, "attributes", "attribute names are 1-64 characters of a-z, 0-9 and _, starting with a letter")
 		}
-		changed = append(changed, field)
 		if v == nil {
-			delete(next.Attributes, k)
+			if _, ok := next.Attributes[k]; ok {
+				changed = append(changed, field)
+				delete(next.Attributes, k)
+			}
 			continue
 		}
+		changed = append(changed, field)
 		a := *v
 		if err := p.provenance(field, &a.Source, &a.CollectedAt, now); err != nil {
 			return nil, err
@@ -299,7 +299,7 @@ func (p *SubjectPatch) Apply(s *Subject, now time.Time) ([]string, error) {
 		var n int
 		a.Value, n = RedactCardNumbers(a.Value)
 		redacted += n
-		val, err := normalizeText(field, a.Value, MaxAttributeLen, true)
+		val, err := normalizeText(field, a.Value, MaxAttributeLen+redactionGrowth(n), true)
 		if err != nil {
 			return nil, err
 		}
@@ -311,6 +311,9 @@ func (p *SubjectPatch) Apply(s *Subject, now time.Time) ([]string, error) {
 	}
 	if len(next.Attributes) == 0 {
 		next.Attributes = nil
+	}
+	if next.FieldNames() == nil {
+		return nil, Errorf(EInvalid, "", "a subject needs at least one field; to remove a subject, erase it")
 	}
 	sort.Strings(changed)
 	s.Kind = kind
@@ -347,15 +350,15 @@ func (p *SubjectPatch) provenance(field string, src *Source, at *time.Time, now 
 	return nil
 }
 
-func normalizeName(field, v string) (string, error) {
-	v, err := normalizeText(field, v, MaxNameLen, false)
+func normalizeName(field, v string, extra int) (string, error) {
+	v, err := normalizeText(field, v, MaxNameLen+extra, false)
 	if err == nil && v == "" {
 		err = Errorf(EInvalid, field, "%s must not be empty", field)
 	}
 	return v, err
 }
 
-func normalizeUsername(field, v string) (string, error) {
+func normalizeUsername(field, v string, _ int) (string, error) {
 	u, err := NormalizeUsername(v)
 	if err != nil {
 		return "", Errorf(EInvalid, field, "%s", err.(*Error).Message)
@@ -363,7 +366,7 @@ func normalizeUsername(field, v string) (string, error) {
 	return u, nil
 }
 
-func normalizeEmailField(field, v string) (string, error) {
+func normalizeEmailField(field, v string, _ int) (string, error) {
 	e, err := NormalizeEmail(v)
 	if err != nil {
 		return "", Errorf(EInvalid, field, "%s", err.(*Error).Message)
@@ -386,7 +389,7 @@ func normalizeAddress(a *Address) (int, error) {
 		var n int
 		*part.v, n = RedactCardNumbers(*part.v)
 		redacted += n
-		v, err := normalizeText(field, *part.v, MaxAddressLen, false)
+		v, err := normalizeText(field, *part.v, MaxAddressLen+redactionGrowth(n), false)
 		if err != nil {
 			return 0, err
 		}

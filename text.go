@@ -24,11 +24,22 @@ func normalizeText(field, v string, max int, multiline bool) (string, error) {
 		if multiline && (r == '\n' || r == '\t' || r == '\r') {
 			continue
 		}
-		if unicode.IsControl(r) || isBidiControl(r) || r == utf8.RuneError {
+		if unicode.IsControl(r) || isBidiControl(r) || isInvisible(r) || r == utf8.RuneError {
 			return "", Errorf(EInvalid, field, "%s contains a control or invisible formatting character", field)
 		}
 	}
 	return v, nil
+}
+
+// redactionGrowth is how much n card-number redactions may lengthen a text:
+// the marker is longer than the number it replaces, and a value that was
+// within its limit must not be refused for Steward's own marker.
+func redactionGrowth(n int) int { return n * utf8.RuneCountInString(CardRedaction) }
+
+// isInvisible reports characters that render as nothing, which would let
+// two values that look the same be stored, indexed and shown as different.
+func isInvisible(r rune) bool {
+	return (r >= 0x200B && r <= 0x200D) || r == 0x2060 || r == 0xFEFF || r == 0x00AD
 }
 
 func isBidiControl(r rune) bool {
@@ -42,7 +53,9 @@ func NormalizeEmail(v string) (string, error) {
 	if !utf8.ValidString(v) {
 		return "", Errorf(EInvalid, "email", "email is not valid UTF-8")
 	}
-	e := strings.ToLower(strings.TrimSpace(norm.NFC.String(v)))
+	// Lower-case first and compose after: lower-casing can decompose
+	// (J + caron lower-cases to j + caron, which composes to ǰ).
+	e := norm.NFC.String(strings.ToLower(strings.TrimSpace(v)))
 	if e == "" {
 		return "", Errorf(EInvalid, "email", "email must not be empty")
 	}
@@ -58,7 +71,7 @@ func NormalizeEmail(v string) (string, error) {
 		return "", Errorf(EInvalid, "email", "the part of the email before @ is not valid")
 	}
 	for _, r := range local {
-		if unicode.IsSpace(r) || unicode.IsControl(r) || isBidiControl(r) || strings.ContainsRune(`"(),:;<>[\]`, r) {
+		if unicode.IsSpace(r) || unicode.IsControl(r) || isBidiControl(r) || isInvisible(r) || strings.ContainsRune(`"(),:;<>[\]`, r) {
 			return "", Errorf(EInvalid, "email", "the part of the email before @ contains a character email addresses cannot have")
 		}
 	}
@@ -85,7 +98,7 @@ func NormalizeUsername(v string) (string, error) {
 	if !utf8.ValidString(v) {
 		return "", Errorf(EInvalid, "username", "username is not valid UTF-8")
 	}
-	u := strings.ToLower(strings.TrimSpace(norm.NFC.String(v)))
+	u := norm.NFC.String(strings.ToLower(strings.TrimSpace(v)))
 	if u == "" {
 		return "", Errorf(EInvalid, "username", "username must not be empty")
 	}

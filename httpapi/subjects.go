@@ -95,9 +95,9 @@ func (s *Server) handleSubjectGet(w http.ResponseWriter, r *http.Request, a stew
 	return nil
 }
 
-// handleSubjectUpdate applies a JSON merge patch. The patch is checked
-// against an empty subject first so that a malformed value is refused
-// before storage is touched; the store applies it to the real subject.
+// handleSubjectUpdate applies a JSON merge patch. The store validates it
+// against the stored subject inside its transaction, so an invalid patch
+// changes nothing.
 func (s *Server) handleSubjectUpdate(w http.ResponseWriter, r *http.Request, a steward.Actor) error {
 	id, err := subjectID(r)
 	if err != nil {
@@ -105,10 +105,6 @@ func (s *Server) handleSubjectUpdate(w http.ResponseWriter, r *http.Request, a s
 	}
 	patch, err := decode[steward.SubjectPatch](w, r, s)
 	if err != nil {
-		return err
-	}
-	scratch := &steward.Subject{Kind: steward.KindEndUser}
-	if _, err := patch.Apply(scratch, s.now()); err != nil {
 		return err
 	}
 	sub, err := s.cfg.Subjects.UpdateSubject(r.Context(), a, id, &patch)

@@ -113,8 +113,13 @@ func Derive(parent []byte, label string) []byte {
 // IndexKey computes keyed blind indexes for one tenant.
 type IndexKey struct{ key []byte }
 
-// NewIndexKey wraps a raw per-tenant index key.
+// NewIndexKey wraps a raw per-tenant index key. A key of the wrong size is
+// a programming error: an empty one would make every blind index a value
+// anyone can compute.
 func NewIndexKey(raw []byte) *IndexKey {
+	if len(raw) != KeySize {
+		panic(fmt.Sprintf("keyring: index key is %d bytes, want %d", len(raw), KeySize))
+	}
 	return &IndexKey{key: Derive(raw, "blind index v1")}
 }
 

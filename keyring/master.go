@@ -76,23 +76,49 @@ func LoadOrCreateMasterFile(path string, create bool) (m *Master, created bool, 
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, false, err
 	}
-	// O_EXCL: two processes starting at once must not both write a key.
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	// The key is written to a temporary file, synced, and then linked into
+	// place: the link fails if another process got there first, and a
+	// reader never sees a half-written key file.
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".master.key.*")
 	if err != nil {
+		return nil, false, fmt.Errorf("create master key: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	if err := tmp.Chmod(0o600); err != nil {
+		tmp.Close()
+		return nil, false, err
+	}
+	if _, err := tmp.WriteString(text); err != nil {
+		tmp.Close()
+		return nil, false, err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return nil, false, err
+	}
+	if err := tmp.Close(); err != nil {
+		return nil, false, err
+	}
+	if err := os.Link(tmp.Name(), path); err != nil {
 		if errors.Is(err, fs.ErrExist) {
 			return LoadOrCreateMasterFile(path, false)
 		}
 		return nil, false, fmt.Errorf("create master key: %w", err)
 	}
-	if _, err := f.WriteString(text); err != nil {
-		f.Close()
+	if err := syncDir(filepath.Dir(path)); err != nil {
 		return nil, false, err
 	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return nil, false, err
+	return m, true, nil
+}
+
+// syncDir makes a new directory entry durable.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
 	}
-	return m, true, f.Close()
+	defer d.Close()
+	return d.Sync()
 }
 
 // Wrap encrypts a lower key (or other secret) under the master key.

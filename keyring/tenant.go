@@ -1,6 +1,7 @@
 package keyring
 
 import (
+	"fmt"
 	"strconv"
 )
 
@@ -14,6 +15,9 @@ type TenantKey struct {
 
 // NewTenantKey builds a tenant key from its raw bytes.
 func NewTenantKey(tenantID string, version int, raw []byte) (*TenantKey, error) {
+	if len(raw) != KeySize {
+		return nil, fmt.Errorf("keyring: tenant key is %d bytes, want %d", len(raw), KeySize)
+	}
 	a, err := NewAEAD(Derive(raw, "subject-key wrapping v1"))
 	if err != nil {
 		return nil, err
