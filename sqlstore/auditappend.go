@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -21,27 +22,31 @@ const checkpointHistoryEvery = time.Second
 // stores it, all in the batch transaction.
 func (w *writer) appendTenant(ctx context.Context, tx *Tx, tenant string, entries []*steward.AuditEntry, now time.Time, staged *stagedHashes) error {
 	d := w.s.d
-	if _, err := tx.Exec(ctx, `INSERT INTO audit_heads (tenant_id, size, checkpoint, history_at) VALUES (?, 0, '', 0) ON CONFLICT (tenant_id) DO NOTHING`, tenant); err != nil {
-		return fmt.Errorf("audit head: %w", err)
-	}
-	var size, historyAt int64
-	if err := tx.QueryRow(ctx, `SELECT size, history_at FROM audit_heads WHERE tenant_id = ?`+d.ForUpdate, tenant).Scan(&size, &historyAt); err != nil {
-		return fmt.Errorf("lock audit head: %w", err)
+	size, historyAt, err := lockHead(ctx, tx, d, tenant)
+	if err != nil {
+		return err
 	}
 	r := &batchHashReader{ctx: ctx, q: tx, tenant: tenant, cache: w.hashes, staged: staged}
-	const ins = `INSERT INTO audit_log (tenant_id, idx, subject_id, entry, hashes) VALUES (?, ?, ?, ?, ?)`
-	for _, e := range entries {
-		e.Index, e.Time, e.TenantID = size, now, tenant
-		data := auditlog.EncodeEntry(e)
-		hs, err := tlog.StoredHashes(size, data, r)
-		if err != nil {
-			return fmt.Errorf("audit hashes: %w", err)
+	// Entries go in with multi-row INSERTs: on SQLite each statement
+	// execution costs more than the row it adds.
+	args := make([]any, 0, 5*min(len(entries), insertChunk))
+	for start := 0; start < len(entries); start += insertChunk {
+		chunk := entries[start:min(start+insertChunk, len(entries))]
+		args = args[:0]
+		for _, e := range chunk {
+			e.Index, e.Time, e.TenantID = size, now, tenant
+			data := auditlog.EncodeEntry(e)
+			hs, err := tlog.StoredHashes(size, data, r)
+			if err != nil {
+				return fmt.Errorf("audit hashes: %w", err)
+			}
+			staged.add(tenant, tlog.StoredHashIndex(0, size), hs)
+			args = append(args, tenant, size, e.SubjectID, data, auditlog.JoinHashes(hs))
+			size++
 		}
-		staged.add(tenant, tlog.StoredHashIndex(0, size), hs)
-		if _, err := tx.Exec(ctx, ins, tenant, size, e.SubjectID, data, auditlog.JoinHashes(hs)); err != nil {
-			return fmt.Errorf("append audit entry: %w", err)
+		if _, err := tx.Exec(ctx, insertEntries(len(chunk)), args...); err != nil {
+			return fmt.Errorf("append audit entries: %w", err)
 		}
-		size++
 	}
 	root, err := tlog.TreeHash(size, r)
 	if err != nil {
@@ -61,6 +66,43 @@ func (w *writer) appendTenant(ctx context.Context, tx *Tx, tenant string, entrie
 		return fmt.Errorf("update audit head: %w", err)
 	}
 	return nil
+}
+
+// insertChunk is the most entries one INSERT carries.
+const insertChunk = 16
+
+var insertEntriesSQL [insertChunk + 1]string
+
+func init() {
+	for n := 1; n <= insertChunk; n++ {
+		q := `INSERT INTO audit_log (tenant_id, idx, subject_id, entry, hashes) VALUES (?, ?, ?, ?, ?)`
+		for i := 1; i < n; i++ {
+			q += `, (?, ?, ?, ?, ?)`
+		}
+		insertEntriesSQL[n] = q
+	}
+}
+
+// insertEntries returns the INSERT statement for n entries.
+func insertEntries(n int) string { return insertEntriesSQL[n] }
+
+// lockHead returns a tenant's log size, creating its head on first use and
+// locking it (on engines with row locks) until the batch commits.
+func lockHead(ctx context.Context, tx *Tx, d *Dialect, tenant string) (size, historyAt int64, err error) {
+	q := `SELECT size, history_at FROM audit_heads WHERE tenant_id = ?` + d.ForUpdate
+	err = tx.QueryRow(ctx, q, tenant).Scan(&size, &historyAt)
+	if errors.Is(err, sql.ErrNoRows) {
+		// First entry of this tenant; another node may be creating the
+		// head at the same moment, hence DO NOTHING and read again.
+		if _, err := tx.Exec(ctx, `INSERT INTO audit_heads (tenant_id, size, checkpoint, history_at) VALUES (?, 0, '', 0) ON CONFLICT (tenant_id) DO NOTHING`, tenant); err != nil {
+			return 0, 0, fmt.Errorf("create audit head: %w", err)
+		}
+		err = tx.QueryRow(ctx, q, tenant).Scan(&size, &historyAt)
+	}
+	if err != nil {
+		return 0, 0, fmt.Errorf("lock audit head: %w", err)
+	}
+	return size, historyAt, nil
 }
 
 // hashCache keeps, per tenant, the stored hashes on the right edge of the
