@@ -3,66 +3,27 @@ package postgres_test
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"net/url"
-	"os"
 	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/stewardhq/steward"
+	"github.com/stewardhq/steward/internal/pgtest"
 	"github.com/stewardhq/steward/keyring"
 	"github.com/stewardhq/steward/postgres"
 	"github.com/stewardhq/steward/sqlstore"
 	"github.com/stewardhq/steward/storetest"
 )
 
-// EnvURL names the variable holding the test server's URL. Locally the
-// tests skip without it; under CI (CI=true) its absence is a failure.
-const EnvURL = "STEWARD_TEST_POSTGRES_URL"
-
 // schemaURL returns the test database URL with a fresh schema as its
 // search_path, so each test starts empty and tests run in parallel.
 func schemaURL(tb testing.TB) string {
 	tb.Helper()
-	base := os.Getenv(EnvURL)
-	if base == "" {
-		if os.Getenv("CI") != "" {
-			tb.Fatalf("%s is not set under CI: the PostgreSQL tests must run", EnvURL)
-		}
-		tb.Skipf("%s not set; skipping PostgreSQL tests", EnvURL)
-	}
-	b := make([]byte, 6)
-	rand.Read(b)
-	schema := "steward_test_" + hex.EncodeToString(b)
-	admin, err := sql.Open("pgx", base)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer admin.Close()
-	if _, err := admin.Exec("CREATE SCHEMA " + schema); err != nil {
-		tb.Fatalf("create schema: %v", err)
-	}
-	tb.Cleanup(func() {
-		admin, err := sql.Open("pgx", base)
-		if err == nil {
-			admin.Exec("DROP SCHEMA " + schema + " CASCADE")
-			admin.Close()
-		}
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
+	return pgtest.SchemaURL(tb, "steward_test")
 }
 
 func open(tb testing.TB) *storetest.Harness {

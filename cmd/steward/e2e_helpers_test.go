@@ -3,9 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -21,6 +18,7 @@ import (
 	"time"
 
 	"github.com/stewardhq/steward"
+	"github.com/stewardhq/steward/internal/pgtest"
 )
 
 // The end-to-end tests share these helpers. They talk to a real server
@@ -318,51 +316,10 @@ func canonical(tb testing.TB, b []byte) string {
 	return string(out)
 }
 
-// pgBaseURL returns the PostgreSQL test server's URL. Locally the tests
-// skip without it; under CI its absence fails them.
-func pgBaseURL(tb testing.TB) string {
-	tb.Helper()
-	base := os.Getenv("STEWARD_TEST_POSTGRES_URL")
-	if base == "" {
-		if os.Getenv("CI") != "" {
-			tb.Fatal("STEWARD_TEST_POSTGRES_URL is not set under CI: the PostgreSQL tests must run")
-		}
-		tb.Skip("STEWARD_TEST_POSTGRES_URL not set; skipping PostgreSQL tests")
-	}
-	return base
-}
-
-// MustPGSchema creates a fresh schema and returns the test URL with that
-// schema as its search_path; the schema is dropped when the test ends.
+// MustPGSchema returns the test URL of a fresh schema of its own.
 func MustPGSchema(tb testing.TB) string {
 	tb.Helper()
-	base := pgBaseURL(tb)
-	b := make([]byte, 6)
-	rand.Read(b)
-	schema := "steward_e2e_" + hex.EncodeToString(b)
-	admin, err := sql.Open("pgx", base)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer admin.Close()
-	if _, err := admin.Exec("CREATE SCHEMA " + schema); err != nil {
-		tb.Fatalf("create schema: %v", err)
-	}
-	tb.Cleanup(func() {
-		admin, err := sql.Open("pgx", base)
-		if err == nil {
-			admin.Exec("DROP SCHEMA " + schema + " CASCADE")
-			admin.Close()
-		}
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
+	return pgtest.SchemaURL(tb, "steward_e2e")
 }
 
 // backend is a store a server can run on, for tests that run on each.
