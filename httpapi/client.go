@@ -77,18 +77,20 @@ func (c *Client) Subject(ctx context.Context, id string) (*steward.Subject, erro
 // FindSubjectByEmail returns the subject with this email; a *steward.Error
 // with code not_found when there is none.
 func (c *Client) FindSubjectByEmail(ctx context.Context, email string) (*steward.Subject, error) {
-	return c.findSubject(ctx, url.Values{"email": {email}})
+	return c.findSubject(ctx, map[string]string{"email": email})
 }
 
 // FindSubjectByUsername returns the subject with this username; a
 // *steward.Error with code not_found when there is none.
 func (c *Client) FindSubjectByUsername(ctx context.Context, username string) (*steward.Subject, error) {
-	return c.findSubject(ctx, url.Values{"username": {username}})
+	return c.findSubject(ctx, map[string]string{"username": username})
 }
 
-func (c *Client) findSubject(ctx context.Context, q url.Values) (*steward.Subject, error) {
+// findSubject uses POST /v1/subjects/lookup, so the value never appears in
+// a URL that proxies or access logs might keep.
+func (c *Client) findSubject(ctx context.Context, by map[string]string) (*steward.Subject, error) {
 	var list listResponse[*steward.Subject]
-	if err := c.do(ctx, http.MethodGet, "/v1/subjects", q, "", nil, "", &list); err != nil {
+	if err := c.do(ctx, http.MethodPost, "/v1/subjects/lookup", nil, "application/json", by, "", &list); err != nil {
 		return nil, err
 	}
 	if len(list.Data) == 0 || list.Data[0] == nil {

@@ -24,6 +24,7 @@ func (s *Server) registerRoutes() {
 
 	s.handle("POST /v1/subjects", s.v1(s.handleSubjectCreate))
 	s.handle("GET /v1/subjects", s.v1(s.handleSubjectList))
+	s.handle("POST /v1/subjects/lookup", s.v1(s.handleSubjectLookup))
 	s.handle("GET /v1/subjects/{id}", s.v1(s.handleSubjectGet))
 	s.handle("PATCH /v1/subjects/{id}", s.v1(s.handleSubjectUpdate))
 	s.handle("DELETE /v1/subjects/{id}", s.v1(s.handleSubjectErase))

@@ -59,12 +59,40 @@ func (s *Server) handleSubjectList(w http.ResponseWriter, r *http.Request, a ste
 	if q.Has("limit") || q.Has("after") {
 		return steward.Errorf(steward.EInvalid, "", "a lookup by email or username takes no limit or after")
 	}
+	return s.lookupSubject(w, r, a, q.Get("email"), q.Get("username"), byEmail)
+}
+
+// lookupRequest is the body of POST /v1/subjects/lookup.
+type lookupRequest struct {
+	Email    *string `json:"email,omitempty"`
+	Username *string `json:"username,omitempty"`
+}
+
+// handleSubjectLookup is the exact lookup with the value in the body rather
+// than the URL, where proxies and access logs would keep it.
+func (s *Server) handleSubjectLookup(w http.ResponseWriter, r *http.Request, a steward.Actor) error {
+	in, err := decode[lookupRequest](w, r, s)
+	if err != nil {
+		return err
+	}
+	if (in.Email == nil) == (in.Username == nil) {
+		return steward.Errorf(steward.EInvalid, "", "give exactly one of email or username")
+	}
+	if in.Email != nil {
+		return s.lookupSubject(w, r, a, *in.Email, "", true)
+	}
+	return s.lookupSubject(w, r, a, "", *in.Username, false)
+}
+
+// lookupSubject answers a list of zero or one subjects: "not there" is not
+// an error, so both lookups and listings share one shape.
+func (s *Server) lookupSubject(w http.ResponseWriter, r *http.Request, a steward.Actor, email, username string, byEmail bool) error {
 	var by steward.SubjectLookup
 	var err error
 	if byEmail {
-		by.Email, err = steward.NormalizeEmail(q.Get("email"))
+		by.Email, err = steward.NormalizeEmail(email)
 	} else {
-		by.Username, err = steward.NormalizeUsername(q.Get("username"))
+		by.Username, err = steward.NormalizeUsername(username)
 	}
 	if err != nil {
 		return err

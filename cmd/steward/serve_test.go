@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -8,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stewardhq/steward"
+	"github.com/stewardhq/steward/httpapi"
 	"github.com/stewardhq/steward/keyring"
 )
 
@@ -81,5 +84,53 @@ func TestWrongMasterKeyChangesNothing(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "master.key")); err == nil {
 		t.Fatal("a new master key was created for an existing store")
+	}
+}
+
+// The POST lookup keeps the value out of the URL and answers like the GET.
+func TestLookupByBody(t *testing.T) {
+	ts := MustServe(t, "")
+	_, token := MustTenant(t, ts.Data, "Acme")
+	create := Do(t, "POST", ts.URL+"/v1/subjects", token, map[string]any{
+		"kind": "end_user", "source": "registration",
+		"email": map[string]any{"value": "grace@example.com"}, "username": map[string]any{"value": "grace"},
+	})
+	if create.Status != 201 {
+		t.Fatalf("create: %d %s", create.Status, create.Body)
+	}
+	var sub struct{ ID string }
+	create.JSON(t, &sub)
+	for _, tc := range []struct {
+		name string
+		body string
+		code int
+		want string
+	}{
+		{"OK/Email", `{"email": " GRACE@example.com "}`, 200, sub.ID},
+		{"OK/Username", `{"username": "Grace"}`, 200, sub.ID},
+		{"OK/NoMatch", `{"email": "nobody@example.com"}`, 200, `"data":[]`},
+		{"ErrBoth", `{"email": "grace@example.com", "username": "grace"}`, 400, `"invalid"`},
+		{"ErrNeither", `{}`, 400, `"invalid"`},
+		{"ErrUnknownField", `{"phone": "1"}`, 400, `"unknown_field"`},
+		{"ErrBadEmail", `{"email": "not-an-email"}`, 400, `"field":"email"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := Do(t, "POST", ts.URL+"/v1/subjects/lookup", token, tc.body)
+			if r.Status != tc.code || !strings.Contains(string(r.Body), tc.want) {
+				t.Fatalf("%d %s, want %d containing %s", r.Status, r.Body, tc.code, tc.want)
+			}
+			if tc.code != 200 && strings.Contains(string(r.Body), "not-an-email") {
+				t.Fatalf("error echoes the value: %s", r.Body)
+			}
+		})
+	}
+	// The client uses the POST lookup.
+	c := httpapi.NewClient(ts.URL, token, nil)
+	got, err := c.FindSubjectByEmail(context.Background(), "grace@example.com")
+	if err != nil || got.ID != sub.ID {
+		t.Fatalf("client find = %v, %v", got, err)
+	}
+	if _, err := c.FindSubjectByUsername(context.Background(), "nobody"); steward.ErrorCode(err) != steward.ENotFound {
+		t.Fatalf("client find missing: %v", err)
 	}
 }
