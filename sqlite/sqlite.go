@@ -94,13 +94,20 @@ func dsn(path string, readOnly bool) string {
 	q := url.Values{}
 	for _, p := range []string{
 		"journal_mode(WAL)", "synchronous(FULL)", "busy_timeout(10000)",
-		"foreign_keys(1)", "secure_delete(1)", "cache_size(-16000)", "temp_store(MEMORY)",
+		"foreign_keys(1)", "secure_delete(1)", "temp_store(MEMORY)",
 	} {
 		q.Add("_pragma", p)
 	}
+	// Page caches: a reader's cache is emptied whenever another connection
+	// has committed since its last read, which under load is every time,
+	// so readers keep the default 2 MB. The writer's cache survives its
+	// own commits and holds the right edges and hot index pages of every
+	// table, so it gets more.
 	if readOnly {
+		q.Add("_pragma", "cache_size(-2000)")
 		q.Add("_pragma", "query_only(1)")
 	} else {
+		q.Add("_pragma", "cache_size(-98304)")
 		q.Set("_txlock", "immediate")
 	}
 	return "file:" + path + "?" + q.Encode()
