@@ -66,3 +66,23 @@ func ValidID(prefix, s string) bool {
 	}
 	return true
 }
+
+// IDAt returns the smallest id with the given prefix that NewID could have
+// made at time t. Listings take it as a cursor, to start at a point in time.
+func IDAt(prefix string, t time.Time) string {
+	var b [16]byte
+	binary.BigEndian.PutUint64(b[:8], uint64(t.UnixMilli())<<16)
+	return prefix + "_" + idEncoding.EncodeToString(b[:])
+}
+
+// IDTime returns the creation time encoded in an id made by NewID.
+func IDTime(prefix, id string) (time.Time, bool) {
+	if !ValidID(prefix, id) {
+		return time.Time{}, false
+	}
+	b, err := idEncoding.DecodeString(id[len(prefix)+1:])
+	if err != nil || len(b) != 16 {
+		return time.Time{}, false
+	}
+	return time.UnixMilli(int64(binary.BigEndian.Uint64(b[:8]) >> 16)), true
+}

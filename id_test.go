@@ -112,3 +112,22 @@ func TestNewID_ConcurrentUnique(t *testing.T) {
 		t.Fatalf("%d ids, want %d", len(seen), goroutines*each)
 	}
 }
+
+func TestIDAtOrdersWithNewID(t *testing.T) {
+	before := steward.IDAt("sub", time.Now().Add(-time.Millisecond))
+	id := steward.NewID("sub")
+	after := steward.IDAt("sub", time.Now().Add(2*time.Millisecond))
+	if !(before < id && id < after) {
+		t.Fatalf("want %s < %s < %s", before, id, after)
+	}
+	if !steward.ValidID("sub", before) {
+		t.Fatalf("IDAt made an invalid id %q", before)
+	}
+	at, ok := steward.IDTime("sub", id)
+	if !ok || time.Since(at) > time.Second || time.Since(at) < -time.Second {
+		t.Fatalf("IDTime = %v, %v", at, ok)
+	}
+	if _, ok := steward.IDTime("sub", "sub_nope"); ok {
+		t.Fatal("IDTime accepted a malformed id")
+	}
+}

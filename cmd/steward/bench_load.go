@@ -258,30 +258,45 @@ func (w *loadWorker) preloadOne(ctx context.Context, i int) (string, error) {
 
 // ensureIDs makes sure the get phase has ids to draw from. Ids come from
 // the preload; when an earlier run did the preloading, they are listed
-// through the API (which audits the reads like any other).
+// through the API (which audits the reads like any other). Listing from
+// the start would only ever find the oldest subjects, so pages are taken
+// from cursors spread over the whole time the subjects were created in:
+// ids sort by creation time.
 func (p *benchPopulation) ensureIDs(ctx context.Context, tgt *benchTarget) error {
 	want := min(p.count, maxBenchIDs)
 	if len(p.ids) >= want {
 		return nil
 	}
 	c := httpapi.NewClient(tgt.url, tgt.token, &http.Client{Timeout: benchGrace})
+	first, _, err := c.ListSubjects(ctx, steward.Page{Limit: 1})
+	if err != nil {
+		return fmt.Errorf("list subject ids: %w", err)
+	}
+	if len(first) == 0 {
+		return fmt.Errorf("the tenant has no subjects to get")
+	}
+	start, _ := steward.IDTime("sub", first[0].ID)
+	span := time.Since(start)
+	pages := (want + steward.MaxPageLimit - 1) / steward.MaxPageLimit
+	seen := map[string]bool{}
 	var ids []string
-	page := steward.Page{Limit: steward.MaxPageLimit}
-	for len(ids) < want {
-		subs, next, err := c.ListSubjects(ctx, page)
+	for i := 0; i < pages && len(ids) < want; i++ {
+		// Page i starts at a point spread evenly over the span.
+		at := start.Add(time.Duration(float64(span) * float64(i) / float64(pages)))
+		page := steward.Page{Limit: steward.MaxPageLimit}
+		if i > 0 {
+			page.After = steward.IDAt("sub", at)
+		}
+		subs, _, err := c.ListSubjects(ctx, page)
 		if err != nil {
 			return fmt.Errorf("list subject ids: %w", err)
 		}
 		for _, s := range subs {
-			ids = append(ids, s.ID)
+			if !seen[s.ID] {
+				seen[s.ID] = true
+				ids = append(ids, s.ID)
+			}
 		}
-		if next == "" || len(subs) == 0 {
-			break
-		}
-		page.After = next
-	}
-	if len(ids) == 0 {
-		return fmt.Errorf("the tenant has no subjects to get")
 	}
 	p.ids = ids
 	return nil
