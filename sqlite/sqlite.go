@@ -67,7 +67,9 @@ func Open(ctx context.Context, dir string, master *keyring.Master, log *slog.Log
 		writer.Close()
 		return nil, err
 	}
-	n := max(4, 2*runtime.GOMAXPROCS(0))
+	// Enough readers that concurrent requests rarely wait for a connection;
+	// each keeps only a small page cache (see dsn).
+	n := max(4, 8*runtime.GOMAXPROCS(0))
 	reader.SetMaxOpenConns(n)
 	reader.SetMaxIdleConns(n)
 	st, err := sqlstore.Open(ctx, sqlstore.Config{Dialect: Dialect(), Writer: writer, Reader: reader, Master: master, Logger: log})
