@@ -62,7 +62,8 @@ func TestNewSigner_Rejects(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	parts := strings.Split(skey, "+")
+	// The key material is base64 and may itself contain "+".
+	parts := strings.SplitN(skey, "+", 5)
 	raw, _ := base64.StdEncoding.DecodeString(parts[4])
 	badAlg := append([]byte{2}, raw[1:]...)
 	tests := []struct {

@@ -50,6 +50,7 @@ Usage:
   steward keys rotate           give every tenant a new key and re-wrap subject keys
   steward audit verify          recompute every tenant's audit log against its signed checkpoint
   steward subject create|get|find|delete   call the API (needs STEWARD_TOKEN)
+  steward policy init|validate|schema  print the default policy, check a policy file, print its JSON Schema
   steward bench                 measure create / get / find over HTTP
   steward version
 
@@ -79,6 +80,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return runAudit(ctx, e, rest)
 	case "subject":
 		return runSubject(ctx, e, rest)
+	case "policy":
+		return runPolicy(ctx, e, rest)
 	case "bench":
 		return runBench(ctx, e, rest)
 	case "version":
