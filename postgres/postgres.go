@@ -56,7 +56,7 @@ type DB struct {
 }
 
 // Open connects to the database at url and migrates it.
-func Open(ctx context.Context, url string, master *keyring.Master, log *slog.Logger) (*DB, error) {
+func Open(ctx context.Context, url string, master *keyring.Master, log *slog.Logger, opts ...sqlstore.Option) (*DB, error) {
 	pool, err := sql.Open("pgx", url)
 	if err != nil {
 		return nil, fmt.Errorf("open postgres: %w", err)
@@ -67,7 +67,11 @@ func Open(ctx context.Context, url string, master *keyring.Master, log *slog.Log
 		pool.Close()
 		return nil, fmt.Errorf("connect to postgres: %w", err)
 	}
-	st, err := sqlstore.Open(ctx, sqlstore.Config{Dialect: Dialect(), Writer: pool, Reader: pool, Master: master, Logger: log})
+	cfg := sqlstore.Config{Dialect: Dialect(), Writer: pool, Reader: pool, Master: master, Logger: log}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	st, err := sqlstore.Open(ctx, cfg)
 	if err != nil {
 		pool.Close()
 		return nil, err

@@ -50,7 +50,7 @@ type DB struct {
 }
 
 // Open opens (creating if needed) the store in dir.
-func Open(ctx context.Context, dir string, master *keyring.Master, log *slog.Logger) (*DB, error) {
+func Open(ctx context.Context, dir string, master *keyring.Master, log *slog.Logger, opts ...sqlstore.Option) (*DB, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("create data dir: %w", err)
 	}
@@ -72,7 +72,11 @@ func Open(ctx context.Context, dir string, master *keyring.Master, log *slog.Log
 	n := max(4, 8*runtime.GOMAXPROCS(0))
 	reader.SetMaxOpenConns(n)
 	reader.SetMaxIdleConns(n)
-	st, err := sqlstore.Open(ctx, sqlstore.Config{Dialect: Dialect(), Writer: writer, Reader: reader, Master: master, Logger: log})
+	cfg := sqlstore.Config{Dialect: Dialect(), Writer: writer, Reader: reader, Master: master, Logger: log}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	st, err := sqlstore.Open(ctx, cfg)
 	if err != nil {
 		writer.Close()
 		reader.Close()

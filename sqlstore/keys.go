@@ -55,7 +55,7 @@ func (c *keyCache) tenantKey(ctx context.Context, tenant string, version int) (*
 	if err != nil {
 		return nil, fmt.Errorf("load tenant key version %d: %w", version, err)
 	}
-	raw, err := c.s.master.Unwrap(wrapped, keyring.TenantKeyAD(tenant, version))
+	raw, err := c.s.unwrapMaster(wrapped, keyring.TenantKeyAD(tenant, version))
 	if err != nil {
 		return nil, fmt.Errorf("unwrap tenant key: %w", err)
 	}
@@ -117,7 +117,7 @@ func (c *keyCache) indexKey(ctx context.Context, tenant string) (*keyring.IndexK
 	if err != nil {
 		return nil, err
 	}
-	raw, err := c.s.master.Unwrap(wrapped, keyring.IndexKeyAD(tenant))
+	raw, err := c.s.unwrapMaster(wrapped, keyring.IndexKeyAD(tenant))
 	if err != nil {
 		return nil, fmt.Errorf("unwrap index key: %w", err)
 	}

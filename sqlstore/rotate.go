@@ -94,7 +94,7 @@ func (s *Store) startRotation(ctx context.Context, tenant string) (int, error) {
 			return internal("demote tenant key", err)
 		}
 		_, err := tx.Exec(ctx, `INSERT INTO tenant_keys (tenant_id, version, wrapped, is_primary, created_at) VALUES (?, ?, ?, 1, ?)`,
-			tenant, version, s.master.Wrap(keyring.NewKey(), keyring.TenantKeyAD(tenant, version)), micros(tx.Now))
+			tenant, version, s.master.Load().Wrap(keyring.NewKey(), keyring.TenantKeyAD(tenant, version)), micros(tx.Now))
 		if err != nil {
 			return internal("insert tenant key", err)
 		}

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/stewardhq/steward"
@@ -30,6 +31,10 @@ type Config struct {
 	Logger *slog.Logger
 	// MaxBatch bounds how many operations share one transaction.
 	MaxBatch int
+	// ReloadMaster, if set, reads the master key again. A key wrapped by a
+	// master key this process does not hold (another process rotated the
+	// master key) is retried once with the reloaded key.
+	ReloadMaster func() (*keyring.Master, error)
 }
 
 // Store is Steward's SQL storage. It implements steward.TenantService,
@@ -38,7 +43,8 @@ type Store struct {
 	d      *Dialect
 	wdb    *sql.DB
 	rdb    *sql.DB
-	master *keyring.Master
+	master atomic.Pointer[keyring.Master]
+	reload func() (*keyring.Master, error)
 	log    *slog.Logger
 	keys   *keyCache
 	signer *auditlog.Signer
@@ -62,7 +68,8 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if cfg.MaxBatch <= 0 {
 		cfg.MaxBatch = 512
 	}
-	s := &Store{d: cfg.Dialect, wdb: cfg.Writer, rdb: cfg.Reader, master: cfg.Master, log: cfg.Logger}
+	s := &Store{d: cfg.Dialect, wdb: cfg.Writer, rdb: cfg.Reader, log: cfg.Logger, reload: cfg.ReloadMaster}
+	s.master.Store(cfg.Master)
 	if err := s.checkMasterKey(ctx); err != nil {
 		return nil, err
 	}
@@ -112,7 +119,7 @@ func (s *Store) checkMasterKey(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("read key check: %w", err)
 	}
-	return s.master.VerifyCheckValue(check)
+	return s.master.Load().VerifyCheckValue(check)
 }
 
 // initMeta stores the key check value and the audit signing key on first
@@ -124,10 +131,10 @@ func (s *Store) initMeta(ctx context.Context) error {
 	}
 	signingAD := keyring.Bind("audit-signing-key")
 	ins := s.d.rebind(`INSERT INTO steward_meta (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING`)
-	if _, err := s.wdb.ExecContext(ctx, ins, "key_check", s.master.CheckValue()); err != nil {
+	if _, err := s.wdb.ExecContext(ctx, ins, "key_check", s.master.Load().CheckValue()); err != nil {
 		return fmt.Errorf("store key check: %w", err)
 	}
-	if _, err := s.wdb.ExecContext(ctx, ins, "audit_signing_key", s.master.Wrap([]byte(skey), signingAD)); err != nil {
+	if _, err := s.wdb.ExecContext(ctx, ins, "audit_signing_key", s.master.Load().Wrap([]byte(skey), signingAD)); err != nil {
 		return fmt.Errorf("store audit signing key: %w", err)
 	}
 	// Another process may have won the race to initialise: read back.
@@ -136,13 +143,13 @@ func (s *Store) initMeta(ctx context.Context) error {
 	if err := s.wdb.QueryRowContext(ctx, q, "key_check").Scan(&check); err != nil {
 		return err
 	}
-	if err := s.master.VerifyCheckValue(check); err != nil {
+	if err := s.master.Load().VerifyCheckValue(check); err != nil {
 		return err
 	}
 	if err := s.wdb.QueryRowContext(ctx, q, "audit_signing_key").Scan(&wrapped); err != nil {
 		return err
 	}
-	raw, err := s.master.Unwrap(wrapped, signingAD)
+	raw, err := s.unwrapMaster(wrapped, signingAD)
 	if err != nil {
 		return fmt.Errorf("unwrap audit signing key: %w", err)
 	}
@@ -159,3 +166,11 @@ func fromMicros(us int64) time.Time { return time.UnixMicro(us).UTC() }
 // internal wraps an unexpected error with context; the HTTP layer shows it
 // as "internal error" and logs the detail once.
 func internal(what string, err error) error { return fmt.Errorf("%s: %w", what, err) }
+
+// Option adjusts a Config an adapter builds.
+type Option func(*Config)
+
+// WithMasterReload sets Config.ReloadMaster.
+func WithMasterReload(reload func() (*keyring.Master, error)) Option {
+	return func(c *Config) { c.ReloadMaster = reload }
+}

@@ -31,11 +31,11 @@ func (s *Store) CreateTenant(ctx context.Context, name string) (*steward.Tenant,
 	err = s.w.do(ctx, func(tx *Tx) error {
 		t.CreatedAt = tx.Now
 		if _, err := tx.Exec(ctx, `INSERT INTO tenants (id, name, index_key, created_at) VALUES (?, ?, ?, ?)`,
-			t.ID, t.Name, s.master.Wrap(indexKey, keyring.IndexKeyAD(t.ID)), micros(tx.Now)); err != nil {
+			t.ID, t.Name, s.master.Load().Wrap(indexKey, keyring.IndexKeyAD(t.ID)), micros(tx.Now)); err != nil {
 			return internal("insert tenant", err)
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO tenant_keys (tenant_id, version, wrapped, is_primary, created_at) VALUES (?, 1, ?, 1, ?)`,
-			t.ID, s.master.Wrap(tenantKey, keyring.TenantKeyAD(t.ID, 1)), micros(tx.Now)); err != nil {
+			t.ID, s.master.Load().Wrap(tenantKey, keyring.TenantKeyAD(t.ID, 1)), micros(tx.Now)); err != nil {
 			return internal("insert tenant key", err)
 		}
 		return nil
