@@ -13,6 +13,8 @@ type SubjectLookup struct {
 type TenantService interface {
 	// CreateTenant creates a tenant with its own keys. EInvalid for a bad name.
 	CreateTenant(ctx context.Context, name string) (*Tenant, error)
+	// Tenant returns one tenant. ENotFound for an unknown id.
+	Tenant(ctx context.Context, id string) (*Tenant, error)
 	// Tenants lists every tenant.
 	Tenants(ctx context.Context) ([]*Tenant, error)
 	// CreateAPIKey issues a key and returns its secret token, which is shown

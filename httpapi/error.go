@@ -8,6 +8,7 @@ import (
 	"net/http"
 
 	"github.com/stewardhq/steward"
+	"github.com/stewardhq/steward/policy"
 )
 
 // statusByCode is the one table from domain error codes to HTTP statuses.
@@ -40,6 +41,9 @@ type ErrorBody struct {
 	Code    string `json:"code"`
 	Message string `json:"message"`
 	Field   string `json:"field,omitempty"`
+	// Problems lists every problem of a refused policy document, each
+	// named by its path; Field is the first one's path.
+	Problems []policy.Problem `json:"problems,omitempty"`
 }
 
 // writeError answers err. Domain errors keep their code, message and field;
@@ -61,6 +65,10 @@ func (s *Server) respondError(w http.ResponseWriter, r *http.Request, err error,
 	code := steward.ErrorCode(err)
 	status, known := statusByCode[code]
 	body := ErrorBody{Code: code, Message: steward.ErrorMessage(err), Field: steward.ErrorField(err)}
+	var ps policy.Problems
+	if errors.As(err, &ps) {
+		body.Problems = ps
+	}
 	if !known || code == steward.EInternal {
 		if !logged {
 			s.logInternal(r, err)

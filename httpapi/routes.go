@@ -15,12 +15,15 @@ type Route struct {
 }
 
 // registerRoutes is the whole API at a glance. Everything under /v1 needs an
-// API key (s.v1); the rest is public and holds no personal data.
+// API key (s.v1) except the policy schema; the rest is public and holds no
+// personal data.
 func (s *Server) registerRoutes() {
 	s.handle("GET /healthz", http.HandlerFunc(handleHealthz))
 	s.handle("GET /readyz", http.HandlerFunc(s.handleReadyz))
 	s.handle("GET /metrics", promhttp.HandlerFor(s.cfg.Registry, promhttp.HandlerOpts{}))
 	s.handle("GET /openapi.json", http.HandlerFunc(handleOpenAPI))
+	s.handle("GET /v1/policy/schema", http.HandlerFunc(handlePolicySchema))
+	s.handle("GET /privacy/{tenant}", http.HandlerFunc(s.handleNotice))
 
 	s.handle("POST /v1/subjects", s.v1(s.handleSubjectCreate))
 	s.handle("GET /v1/subjects", s.v1(s.handleSubjectList))
@@ -31,6 +34,11 @@ func (s *Server) registerRoutes() {
 
 	s.handle("POST /v1/subjects/{id}/messages", s.v1(s.handleMessageCreate))
 	s.handle("GET /v1/subjects/{id}/messages", s.v1(s.handleMessageList))
+
+	s.handle("GET /v1/policy", s.v1(s.handlePolicyGet))
+	s.handle("PUT /v1/policy", s.v1(s.handlePolicyPut))
+	s.handle("GET /v1/policy/versions", s.v1(s.handlePolicyVersions))
+	s.handle("GET /v1/policy/diff", s.v1(s.handlePolicyDiff))
 
 	s.handle("GET /v1/audit", s.v1(s.handleAuditList))
 	s.handle("GET /v1/audit/checkpoint", s.v1(s.handleAuditCheckpoint))

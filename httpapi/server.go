@@ -14,6 +14,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/stewardhq/steward"
+	"github.com/stewardhq/steward/policy"
 	"golang.org/x/time/rate"
 )
 
@@ -23,6 +24,7 @@ type Config struct {
 	Tenants  steward.TenantService
 	Subjects steward.SubjectService
 	Audit    steward.AuditService
+	Policy   policy.Store
 
 	// Ready reports whether the server can serve, e.g. by pinging the store.
 	// Nil means always ready.

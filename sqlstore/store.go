@@ -38,7 +38,7 @@ type Config struct {
 }
 
 // Store is Steward's SQL storage. It implements steward.TenantService,
-// SubjectService, AuditService and KeyService.
+// SubjectService, AuditService and KeyService, and policy.Store.
 type Store struct {
 	d      *Dialect
 	wdb    *sql.DB

@@ -67,6 +67,21 @@ func (s *Store) Tenants(ctx context.Context) ([]*steward.Tenant, error) {
 	return out, rows.Err()
 }
 
+// Tenant returns one tenant. ENotFound for an unknown id.
+func (s *Store) Tenant(ctx context.Context, id string) (*steward.Tenant, error) {
+	t := steward.Tenant{ID: id}
+	var created int64
+	err := s.rdb.QueryRowContext(ctx, s.d.rebind(`SELECT name, created_at FROM tenants WHERE id = ?`), id).Scan(&t.Name, &created)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, steward.Errorf(steward.ENotFound, "tenant", "no such tenant")
+	}
+	if err != nil {
+		return nil, internal("find tenant", err)
+	}
+	t.CreatedAt = fromMicros(created)
+	return &t, nil
+}
+
 func (s *Store) tenantExists(ctx context.Context, q rowQuerier, tenantID string) error {
 	var one int
 	err := q.QueryRow(ctx, `SELECT 1 FROM tenants WHERE id = ?`, tenantID).Scan(&one)

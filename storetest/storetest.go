@@ -62,6 +62,7 @@ func Run(t *testing.T, open Opener) {
 		{"Reopen", testReopen},
 		{"CloseWhileWriting", testCloseWhileWriting},
 		{"Concurrency", testConcurrency},
+		{"PolicyVersions", testPolicyVersions},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
