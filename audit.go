@@ -12,6 +12,9 @@ const (
 	ActionUpdate AuditAction = "update"
 	ActionList   AuditAction = "list"
 	ActionErase  AuditAction = "erase"
+	// ActionDisclose records that categories of a subject were disclosed
+	// to a recipient; its fields are the category keys.
+	ActionDisclose AuditAction = "disclose"
 )
 
 // AuditEntry is one leaf of a tenant's transparency log. It names fields,

@@ -40,6 +40,10 @@ func (s *Server) registerRoutes() {
 	s.handle("GET /v1/policy/versions", s.v1(s.handlePolicyVersions))
 	s.handle("GET /v1/policy/diff", s.v1(s.handlePolicyDiff))
 
+	s.handle("POST /v1/disclosures", s.v1(s.handleDisclosureCreate))
+	s.handle("GET /v1/subjects/{id}/disclosures", s.v1(s.handleDisclosureList))
+	s.handle("GET /v1/records-of-processing", s.v1(s.handleRecordsOfProcessing))
+
 	s.handle("GET /v1/audit", s.v1(s.handleAuditList))
 	s.handle("GET /v1/audit/checkpoint", s.v1(s.handleAuditCheckpoint))
 	s.handle("GET /v1/audit/proof/inclusion", s.v1(s.handleAuditInclusion))

@@ -25,6 +25,8 @@ type Config struct {
 	Subjects steward.SubjectService
 	Audit    steward.AuditService
 	Policy   policy.Store
+	// Disclosures keeps the disclosure ledger.
+	Disclosures policy.DisclosureStore
 
 	// Ready reports whether the server can serve, e.g. by pinging the store.
 	// Nil means always ready.

@@ -63,6 +63,7 @@ func Run(t *testing.T, open Opener) {
 		{"CloseWhileWriting", testCloseWhileWriting},
 		{"Concurrency", testConcurrency},
 		{"PolicyVersions", testPolicyVersions},
+		{"Disclosures", testDisclosures},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
