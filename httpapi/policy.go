@@ -55,10 +55,11 @@ func (s *Server) handlePolicyVersions(w http.ResponseWriter, r *http.Request, a 
 
 // handlePolicySchema answers the policy document's JSON Schema. It is
 // public: it describes a format and holds nothing of anyone's.
-func handlePolicySchema(w http.ResponseWriter, r *http.Request) {
+func handlePolicySchema(w http.ResponseWriter, r *http.Request, _ steward.Actor) error {
 	w.Header().Set("Content-Type", "application/schema+json")
 	w.WriteHeader(http.StatusOK)
 	w.Write(policy.Schema())
+	return nil
 }
 
 // versionDocument returns v's document stamped with its number and

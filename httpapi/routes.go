@@ -22,7 +22,7 @@ func (s *Server) registerRoutes() {
 	s.handle("GET /readyz", http.HandlerFunc(s.handleReadyz))
 	s.handle("GET /metrics", promhttp.HandlerFor(s.cfg.Registry, promhttp.HandlerOpts{}))
 	s.handle("GET /openapi.json", http.HandlerFunc(handleOpenAPI))
-	s.handle("GET /v1/policy/schema", http.HandlerFunc(handlePolicySchema))
+	s.handle("GET /v1/policy/schema", s.v1(handlePolicySchema))
 	s.handle("GET /privacy/{tenant}", http.HandlerFunc(s.handleNotice))
 
 	s.handle("POST /v1/subjects", s.v1(s.handleSubjectCreate))

@@ -37,8 +37,9 @@ func TestPolicyAPI(t *testing.T) {
 	_, other := MustTenant(t, ts.Data, "Other Corp")
 
 	t.Run("Schema", func(t *testing.T) {
-		r := Do(t, "GET", ts.URL+"/v1/policy/schema", "", nil)
-		MustStatus(t, r, 200, "schema without a key")
+		MustStatus(t, Do(t, "GET", ts.URL+"/v1/policy/schema", "", nil), 401, "schema without a key")
+		r := Do(t, "GET", ts.URL+"/v1/policy/schema", token, nil)
+		MustStatus(t, r, 200, "schema")
 		if string(r.Body) != string(policy.Schema()) {
 			t.Error("served schema differs from policy.Schema()")
 		}
