@@ -44,6 +44,10 @@ func (s *Server) registerRoutes() {
 	s.handle("GET /v1/subjects/{id}/disclosures", s.v1(s.handleDisclosureList))
 	s.handle("GET /v1/records-of-processing", s.v1(s.handleRecordsOfProcessing))
 
+	s.handle("POST /v1/subjects/{id}/policy-acceptances", s.v1(s.handleAcceptanceCreate))
+	s.handle("GET /v1/subjects/{id}/policy-acceptances", s.v1(s.handleAcceptanceList))
+	s.handle("GET /v1/policy/acceptances", s.v1(s.handleLatestAcceptances))
+
 	s.handle("GET /v1/audit", s.v1(s.handleAuditList))
 	s.handle("GET /v1/audit/checkpoint", s.v1(s.handleAuditCheckpoint))
 	s.handle("GET /v1/audit/proof/inclusion", s.v1(s.handleAuditInclusion))

@@ -27,6 +27,8 @@ type Config struct {
 	Policy   policy.Store
 	// Disclosures keeps the disclosure ledger.
 	Disclosures policy.DisclosureStore
+	// Acceptances keeps which policy versions subjects accepted.
+	Acceptances policy.AcceptanceStore
 
 	// Ready reports whether the server can serve, e.g. by pinging the store.
 	// Nil means always ready.

@@ -393,6 +393,11 @@ func (s *Store) EraseSubject(ctx context.Context, a steward.Actor, id string) (*
 		if err != nil {
 			return internal("delete messages", err)
 		}
+		// An erased subject's acceptances say nothing about anyone any more,
+		// and would otherwise keep listing the subject as having accepted.
+		if _, err := tx.Exec(ctx, `DELETE FROM policy_acceptances WHERE tenant_id = ? AND subject_id = ?`, a.TenantID, id); err != nil {
+			return internal("delete policy acceptances", err)
+		}
 		lookups, err := tx.Exec(ctx, `DELETE FROM subject_lookups WHERE tenant_id = ? AND subject_id = ?`, a.TenantID, id)
 		if err != nil {
 			return internal("delete lookups", err)

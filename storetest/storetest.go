@@ -64,6 +64,7 @@ func Run(t *testing.T, open Opener) {
 		{"Concurrency", testConcurrency},
 		{"PolicyVersions", testPolicyVersions},
 		{"Disclosures", testDisclosures},
+		{"Acceptances", testAcceptances},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -43,7 +43,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	reg.MustRegister(st.Collectors()...)
 	handler := httpapi.NewServer(httpapi.Config{
-		Tenants: st, Subjects: st, Audit: st, Policy: st, Disclosures: st,
+		Tenants: st, Subjects: st, Audit: st, Policy: st, Disclosures: st, Acceptances: st,
 		Ready:        st.Ping,
 		Logger:       log,
 		Registry:     reg,
