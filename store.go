@@ -33,6 +33,14 @@ type TenantService interface {
 // SubjectService stores subjects and their conversations, encrypted per
 // subject, and audits every access in the same durable transaction as the
 // change (or before a read's answer is returned).
+//
+// Every method obeys the tenant's privacy policy in force: a purpose the
+// actor states that the policy does not declare is refused with
+// EUnprocessable, field "purpose", before anything is read or written; a
+// write of a profile field no category declares, or of a value from a
+// source its category does not allow, is refused with EUnprocessable
+// naming the field ("attributes.plan") or its source ("email.source").
+// A refused call stores and audits nothing.
 type SubjectService interface {
 	// CreateSubject stores a validated subject. With idem set, a retry of the
 	// same request returns the first result and replayed=true. EConflict when

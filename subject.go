@@ -36,10 +36,22 @@ const (
 	SourceSurvey       Source = "survey"
 	SourceForm         Source = "form"
 	SourceThirdParty   Source = "third_party"
+	// The finer provenance the policy can name: SourceThirdParty is any third
+	// party, these say which kind (or automatic collection), so a policy
+	// category can allow one without allowing all.
+	SourceVisit           Source = "visit"   // Collected automatically when a website is visited.
+	SourceContact         Source = "contact" // Given when the person contacts the operator.
+	SourceSocialNetwork   Source = "social_network"
+	SourceFraudDetection  Source = "fraud_detection_provider"
+	SourcePaymentProvider Source = "payment_provider"
 )
 
-// Sources lists every valid source.
-var Sources = []Source{SourceRegistration, SourceOrder, SourceNewsletter, SourceSurvey, SourceForm, SourceThirdParty}
+// Sources lists every valid source. The policy's categories allow sources
+// from this same list, so every value a policy can allow can be stored.
+var Sources = []Source{
+	SourceRegistration, SourceOrder, SourceNewsletter, SourceSurvey, SourceForm, SourceThirdParty,
+	SourceVisit, SourceContact, SourceSocialNetwork, SourceFraudDetection, SourcePaymentProvider,
+}
 
 // Field is one personal value with its provenance.
 type Field[T any] struct {
@@ -323,7 +335,7 @@ func (p *SubjectPatch) Apply(s *Subject, now time.Time) ([]string, error) {
 }
 
 func errSource(field string) error {
-	return Errorf(EInvalid, field, "source must be one of registration, order, newsletter, survey, form, third_party")
+	return Errorf(EInvalid, field, "source must be one of registration, order, newsletter, survey, form, third_party, visit, contact, social_network, fraud_detection_provider, payment_provider")
 }
 
 // provenance fills in and checks a value's source and collection time.

@@ -72,7 +72,7 @@ func (v *validator) categories() {
 			fp := index(field(p, "fields"), j)
 			switch owner, taken := fieldOwner[f]; {
 			case !validField(f):
-				v.add(fp, CodeUnknownValue, "%q is not a subject field; use name, username, email, billing_address, messages or attributes.<name>", clip(f))
+				v.add(fp, CodeUnknownValue, "%q is not a subject field; use name, username, email, billing_address, messages, attributes.<name> or attributes.*", clip(f))
 			case taken:
 				v.add(fp, CodeDuplicate, "field %q already belongs to category %q; a field holds one category", f, clip(owner))
 			default:

@@ -53,7 +53,7 @@ func TestValidate(t *testing.T) {
 		{"CategoryUnused", func(d *Document) {
 			d.Categories = append(d.Categories, Category{Key: "user.contact.phone_number", Name: "Phone", Sensitivity: "moderate", Sources: []steward.Source{"form"}})
 			d.Retention[0].Categories = append(d.Retention[0].Categories, "user.contact.phone_number")
-		}, "categories[10]", CodeUnused},
+		}, "categories[11]", CodeUnused},
 		{"SubjectUnused", func(d *Document) {
 			d.Subjects = append(d.Subjects, Subject{Key: "patient", Name: "Patients", Kinds: []steward.SubjectKind{"end_user"}})
 		}, "subjects[6]", CodeUnused},
@@ -71,7 +71,7 @@ func TestValidate(t *testing.T) {
 		{"NeverKeptCategoryWithFields", func(d *Document) { d.Categories[7].Fields = []string{"attributes.card"} }, "categories[7].fields", CodeInconsistent},
 		{"NeverKeptAndKept", func(d *Document) {
 			d.Retention[0].Categories = append(d.Retention[0].Categories, "user.financial.credit_card")
-		}, "retention[0].categories[5]", CodeInconsistent},
+		}, "retention[0].categories[6]", CodeInconsistent},
 		{"NegativeDuration", func(d *Document) { d.Retention[2].Duration = "-P60D" }, "retention[2].duration", CodeOutOfRange},
 		{"AbsurdDuration", func(d *Document) { d.Retention[0].Duration = "P101Y" }, "retention[0].duration", CodeOutOfRange},
 		{"AbsurdDurationInMonths", func(d *Document) { d.Retention[0].Duration = "P1300M" }, "retention[0].duration", CodeOutOfRange},

@@ -109,30 +109,33 @@ var Measures = []Measure{
 	"audit_log", "identity_verification", "card_number_redaction",
 }
 
-// Sources the policy knows beyond steward.Sources. Steward records a value
-// from any third party as steward.SourceThirdParty; these name the kind of
-// third party (or automatic collection) the seed policy describes, so a
-// category can allow one without allowing all.
+// The sources the policy names beyond Steward's first six; the domain owns
+// them so values from them can be stored.
 const (
-	SourceVisit           steward.Source = "visit"   // Collected automatically when a website is visited.
-	SourceContact         steward.Source = "contact" // Given when the person contacts the operator.
-	SourceSocialNetwork   steward.Source = "social_network"
-	SourceFraudDetection  steward.Source = "fraud_detection_provider"
-	SourcePaymentProvider steward.Source = "payment_provider"
+	SourceVisit           = steward.SourceVisit
+	SourceContact         = steward.SourceContact
+	SourceSocialNetwork   = steward.SourceSocialNetwork
+	SourceFraudDetection  = steward.SourceFraudDetection
+	SourcePaymentProvider = steward.SourcePaymentProvider
 )
 
-// Sources lists every source a category may allow: Steward's own and the
-// policy's finer provenance.
-var Sources = append(slices.Clone(steward.Sources),
-	SourceVisit, SourceContact, SourceSocialNetwork, SourceFraudDetection, SourcePaymentProvider)
+// Sources lists every source a category may allow: the domain's list, so
+// the policy and the store agree on what a source is.
+var Sources = slices.Clone(steward.Sources)
 
-// Profile fields a category may map; attributes are "attributes.<name>".
+// Profile fields a category may map; attributes are "attributes.<name>",
+// or AnyAttribute for every attribute the category does not leave to
+// another.
 var profileFields = []string{"name", "username", "email", "billing_address", "messages"}
 
 // attributeField matches "attributes.<name>" with steward's attribute rule.
 var attributeField = regexp.MustCompile(`^attributes\.[a-z][a-z0-9_]{0,63}$`)
 
+// AnyAttribute is the field that maps every custom attribute not named by
+// a category of its own.
+const AnyAttribute = "attributes.*"
+
 // validField reports whether f names something a subject profile holds.
 func validField(f string) bool {
-	return slices.Contains(profileFields, f) || attributeField.MatchString(f)
+	return slices.Contains(profileFields, f) || f == AnyAttribute || attributeField.MatchString(f)
 }

@@ -61,6 +61,9 @@ func (s *Store) AddMessage(ctx context.Context, a steward.Actor, m *steward.Mess
 		if err != nil {
 			return internal("read subject", err)
 		}
+		if err := s.checkMessage(ctx, tx, a); err != nil {
+			return err
+		}
 		out.CreatedAt = tx.Now
 		if _, err := tx.Exec(ctx, `INSERT INTO messages (tenant_id, subject_id, id, direction, channel, body, sent_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 			a.TenantID, m.SubjectID, out.ID, string(out.Direction), out.Channel, body, micros(out.SentAt), micros(tx.Now)); err != nil {
@@ -127,6 +130,9 @@ func (s *Store) Messages(ctx context.Context, a steward.Actor, subjectID string,
 	}
 	if p.After != "" && !steward.ValidID("msg", p.After) {
 		return nil, "", steward.Errorf(steward.EInvalid, "after", "cursor is not valid")
+	}
+	if err := s.checkPurpose(ctx, a); err != nil {
+		return nil, "", err
 	}
 	sk, err := s.subjectKey(ctx, a.TenantID, subjectID)
 	if err != nil {

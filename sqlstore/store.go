@@ -50,6 +50,8 @@ type Store struct {
 	signer *auditlog.Signer
 	w      *writer
 	stmts  readStatements
+	// policies caches parsed policy versions for enforcement.
+	policies enforcedCache
 }
 
 var (

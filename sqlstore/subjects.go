@@ -148,6 +148,9 @@ func (s *Store) CreateSubject(ctx context.Context, a steward.Actor, sub *steward
 				replay = r
 				return err
 			}
+			if err := s.checkWrite(ctx, tx, a, &out.Profile, nil); err != nil {
+				return err
+			}
 			if err := checkKeyVersion(ctx, tx, a.TenantID, tk.Version); err != nil {
 				return err
 			}
@@ -210,6 +213,9 @@ func (s *Store) txTombstone(tx *Tx) func(ctx context.Context, args ...any) *sql.
 
 // Subject reads one subject and audits the read before returning it.
 func (s *Store) Subject(ctx context.Context, a steward.Actor, id string) (*steward.Subject, error) {
+	if err := s.checkPurpose(ctx, a); err != nil {
+		return nil, err
+	}
 	ss, err := scanSealed(s.stmts.subject.QueryRowContext(pointCtx(ctx), a.TenantID, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, s.readTombstone(ctx, a.TenantID, id)
@@ -233,6 +239,9 @@ func (s *Store) openAudited(ctx context.Context, a steward.Actor, ss *sealedSubj
 
 // FindSubject looks a subject up by the blind index of a normalised value.
 func (s *Store) FindSubject(ctx context.Context, a steward.Actor, by steward.SubjectLookup) (*steward.Subject, error) {
+	if err := s.checkPurpose(ctx, a); err != nil {
+		return nil, err
+	}
 	kind, value := lookupEmail, by.Email
 	if by.Username != "" {
 		kind, value = lookupUsername, by.Username
@@ -274,6 +283,9 @@ func (s *Store) Subjects(ctx context.Context, a steward.Actor, p steward.Page) (
 	}
 	if p.After != "" && !steward.ValidID("sub", p.After) {
 		return nil, "", steward.Errorf(steward.EInvalid, "after", "cursor is not valid")
+	}
+	if err := s.checkPurpose(ctx, a); err != nil {
+		return nil, "", err
 	}
 	rows, err := s.rdb.QueryContext(ctx, s.d.rebind(`SELECT `+subjectColumns+` FROM subjects s WHERE s.tenant_id = ? AND s.id > ? ORDER BY s.id LIMIT ?`), a.TenantID, p.After, p.Limit+1)
 	if err != nil {
@@ -336,6 +348,9 @@ func (s *Store) UpdateSubject(ctx context.Context, a steward.Actor, id string, p
 		before := lookupHashes(ik, &sub.Profile)
 		changed, err := patch.Apply(sub, tx.Now)
 		if err != nil {
+			return err
+		}
+		if err := s.checkWrite(ctx, tx, a, &sub.Profile, changed); err != nil {
 			return err
 		}
 		after := lookupHashes(ik, &sub.Profile)

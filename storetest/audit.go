@@ -16,7 +16,7 @@ func testAuditEntries(t *testing.T, open Opener) {
 	h := open(t)
 	ctx := context.Background()
 	a, _ := MustTenant(t, h.Store, "Acme")
-	a.Purpose, a.RequestID = "support ticket", "req_audit"
+	a.Purpose, a.RequestID = "essential.service.operations.support", "req_audit"
 	b, _ := MustTenant(t, h.Store, "Other")
 	p1, p2 := distinctive("a1"), distinctive("a2")
 

@@ -65,6 +65,8 @@ func Run(t *testing.T, open Opener) {
 		{"PolicyVersions", testPolicyVersions},
 		{"Disclosures", testDisclosures},
 		{"Acceptances", testAcceptances},
+		{"Enforcement", testEnforcement},
+		{"EnforcementPublished", testEnforcementPublished},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

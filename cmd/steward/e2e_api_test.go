@@ -120,7 +120,7 @@ func testAPIWalk(t *testing.T, base, tenantID, token, keyID string) {
 	}
 	// A stated purpose is recorded; a request id that is not a plain token
 	// (here, an email address) is replaced, never echoed or stored.
-	purposeful := Do(t, "GET", base+"/v1/subjects/"+sub.ID, token, nil, "X-Purpose", "fraud-check", "X-Request-Id", "ada.lovelace@example.com")
+	purposeful := Do(t, "GET", base+"/v1/subjects/"+sub.ID, token, nil, "X-Purpose", "essential.fraud_detection", "X-Request-Id", "ada.lovelace@example.com")
 	MustStatus(t, purposeful, 200, "get with a purpose")
 	purposeReq := purposeful.Header.Get("X-Request-Id")
 	if !strings.HasPrefix(purposeReq, "req_") {
@@ -371,7 +371,7 @@ func testAPIWalk(t *testing.T, base, tenantID, token, keyID string) {
 			purposeEntry = e
 		}
 	}
-	if purposeEntry == nil || purposeEntry.Action != steward.ActionRead || purposeEntry.Purpose != "fraud-check" {
+	if purposeEntry == nil || purposeEntry.Action != steward.ActionRead || purposeEntry.Purpose != "essential.fraud_detection" {
 		t.Errorf("the read with a stated purpose is audited as %+v", purposeEntry)
 	}
 	if eraseEntry.Action != steward.ActionErase || eraseEntry.Index != receipt.AuditIndex {

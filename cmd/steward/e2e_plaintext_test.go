@@ -82,7 +82,7 @@ func exercisePersonalData(t *testing.T, base, token string) {
 			"line1": p.line1, "city": p.city, "postal_code": p.postal, "country": "TZ",
 		}},
 		"attributes": map[string]any{"tier": map[string]any{"value": p.attr}},
-	}, "Idempotency-Key", p.idemKey, "X-Purpose", "support")
+	}, "Idempotency-Key", p.idemKey, "X-Purpose", "essential.service.operations.support")
 	MustStatus(t, r, 201, "create")
 	var keep steward.Subject
 	r.JSON(t, &keep)
