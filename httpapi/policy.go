@@ -53,6 +53,18 @@ func (s *Server) handlePolicyVersions(w http.ResponseWriter, r *http.Request, a 
 	return nil
 }
 
+// handlePolicyDisposals lists the caller's disposal flags, oldest first:
+// one per category a published version dropped, whose stored data is left
+// for retention to dispose of.
+func (s *Server) handlePolicyDisposals(w http.ResponseWriter, r *http.Request, a steward.Actor) error {
+	fs, err := s.cfg.Policy.PolicyDisposals(r.Context(), a.TenantID)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, newList(fs, ""))
+	return nil
+}
+
 // handlePolicySchema answers the policy document's JSON Schema. It is
 // public: it describes a format and holds nothing of anyone's.
 func handlePolicySchema(w http.ResponseWriter, r *http.Request, _ steward.Actor) error {

@@ -39,6 +39,7 @@ func (s *Server) registerRoutes() {
 	s.handle("PUT /v1/policy", s.v1(s.handlePolicyPut))
 	s.handle("GET /v1/policy/versions", s.v1(s.handlePolicyVersions))
 	s.handle("GET /v1/policy/diff", s.v1(s.handlePolicyDiff))
+	s.handle("GET /v1/policy/disposals", s.v1(s.handlePolicyDisposals))
 
 	s.handle("POST /v1/disclosures", s.v1(s.handleDisclosureCreate))
 	s.handle("GET /v1/subjects/{id}/disclosures", s.v1(s.handleDisclosureList))

@@ -23,6 +23,19 @@ type VersionInfo struct {
 	CreatedAt   time.Time `json:"created_at"`
 }
 
+// DisposalFlag records that a published version drops a data category the
+// version it replaces listed. Data already stored in that category is not
+// deleted when the policy changes: the flag marks it for disposal by
+// retention. ResolvedAt is nil until the flag is resolved.
+type DisposalFlag struct {
+	ID               string     `json:"id"` // "dsp_…"
+	Category         string     `json:"category"`
+	DroppedInVersion int        `json:"dropped_in_version"`
+	EffectiveAt      time.Time  `json:"effective_at"` // When DroppedInVersion takes effect.
+	FlaggedAt        time.Time  `json:"flagged_at"`   // When it was published.
+	ResolvedAt       *time.Time `json:"resolved_at"`
+}
+
 // Store keeps the policy versions each tenant publishes. The root package
 // cannot name Document, so the interface lives here; the SQL store
 // implements it.
@@ -33,7 +46,11 @@ type VersionInfo struct {
 // that has not yet taken effect.
 type Store interface {
 	// PublishPolicy validates doc and stores it as the tenant's next
-	// version, taking effect at effectiveAt. A document with any problem is
+	// version, taking effect at effectiveAt. In the same transaction it
+	// compares doc with the version it replaces (the latest published
+	// version, else the default) and stores one DisposalFlag for every
+	// category that version lists and doc does not; it never deletes or
+	// alters stored data. A document with any problem is
 	// refused whole: the error is Problems, listing every one, which unwraps
 	// to a *steward.Error with code "invalid". An effectiveAt earlier than
 	// now plus the notice period of the policy in force now is refused with
@@ -54,6 +71,10 @@ type Store interface {
 	// PolicyVersion returns one published version, or the default for
 	// version 0. ENotFound for an unknown tenant or version.
 	PolicyVersion(ctx context.Context, tenantID string, version int) (*Version, error)
+	// PolicyDisposals lists the tenant's disposal flags, oldest first
+	// (flagged_at, then id), resolved or not; never nil. ENotFound for an
+	// unknown tenant.
+	PolicyDisposals(ctx context.Context, tenantID string) ([]DisposalFlag, error)
 }
 
 // EarliestEffective returns the earliest time a new version published at

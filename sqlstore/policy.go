@@ -57,6 +57,21 @@ func (s *Store) PublishPolicy(ctx context.Context, tenantID string, doc *policy.
 			return internal("last policy version", err)
 		}
 		d.Version = last + 1
+		prev := defaultVersion()
+		if last > 0 {
+			if prev, err = scanPolicy(tx.QueryRow(ctx, `SELECT version, document, effective_at, created_at FROM policy_versions
+				WHERE tenant_id = ? AND version = ?`, tenantID, last)); err != nil {
+				return internal("read the latest policy version", err)
+			}
+		}
+		// Data in a category the new version drops stays stored; it is
+		// flagged for disposal by retention, never deleted here.
+		for _, c := range policy.Diff(prev.Document, &d).Categories.Removed {
+			if _, err := tx.Exec(ctx, `INSERT INTO disposal_flags (tenant_id, id, category, dropped_in_version, effective_at, flagged_at) VALUES (?, ?, ?, ?, ?, ?)`,
+				tenantID, steward.NewID("dsp"), c, d.Version, micros(at), micros(tx.Now)); err != nil {
+				return internal("insert disposal flag", err)
+			}
+		}
 		b, err := policy.Marshal(&d)
 		if err != nil {
 			return internal("marshal policy", err)
@@ -141,6 +156,38 @@ func (s *Store) PolicyVersions(ctx context.Context, tenantID string) ([]policy.V
 		out = append(out, vi)
 	}
 	return out, rows.Err()
+}
+
+// PolicyDisposals lists a tenant's disposal flags, oldest first.
+func (s *Store) PolicyDisposals(ctx context.Context, tenantID string) ([]policy.DisposalFlag, error) {
+	if err := s.tenantExists(ctx, dbQuerier{s.rdb, s.d}, tenantID); err != nil {
+		return nil, err
+	}
+	rows, err := s.rdb.QueryContext(ctx, s.d.rebind(`SELECT id, category, dropped_in_version, effective_at, flagged_at, resolved_at
+		FROM disposal_flags WHERE tenant_id = ? ORDER BY flagged_at, id`), tenantID)
+	if err != nil {
+		return nil, internal("list disposal flags", err)
+	}
+	defer rows.Close()
+	out := []policy.DisposalFlag{}
+	for rows.Next() {
+		var f policy.DisposalFlag
+		var eff, flagged int64
+		var resolved sql.NullInt64
+		if err := rows.Scan(&f.ID, &f.Category, &f.DroppedInVersion, &eff, &flagged, &resolved); err != nil {
+			return nil, internal("scan disposal flag", err)
+		}
+		f.EffectiveAt, f.FlaggedAt = fromMicros(eff), fromMicros(flagged)
+		if resolved.Valid {
+			r := fromMicros(resolved.Int64)
+			f.ResolvedAt = &r
+		}
+		out = append(out, f)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, internal("list disposal flags", err)
+	}
+	return out, nil
 }
 
 // policyAt reads the version in force at the time at, or the default.

@@ -63,6 +63,7 @@ func Run(t *testing.T, open Opener) {
 		{"CloseWhileWriting", testCloseWhileWriting},
 		{"Concurrency", testConcurrency},
 		{"PolicyVersions", testPolicyVersions},
+		{"Disposals", testDisposals},
 		{"Disclosures", testDisclosures},
 		{"Acceptances", testAcceptances},
 		{"Enforcement", testEnforcement},

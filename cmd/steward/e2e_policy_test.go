@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -141,6 +142,71 @@ func TestPolicyAPI(t *testing.T) {
 		if len(list.Data) != 0 {
 			t.Fatalf("other tenant sees versions: %s", r.Body)
 		}
+	})
+
+	t.Run("Disposals", func(t *testing.T) {
+		// A version that drops a category flags it for disposal and leaves
+		// the data already stored as it was.
+		const dropped = "user.financial.bank_account"
+		sub := MustCreateSubject(t, ts.URL, token, map[string]any{
+			"kind": "end_user", "source": "registration",
+			"email": map[string]any{"value": "kept@example.com"},
+		})
+		r := Do(t, "GET", ts.URL+"/v1/policy/disposals", token, nil)
+		MustStatus(t, r, 200, "disposals before")
+		var list struct {
+			Data []policy.DisposalFlag `json:"data"`
+			Next *string               `json:"next"`
+		}
+		r.JSON(t, &list)
+		if len(list.Data) != 0 || list.Next == nil || *list.Next != "" {
+			t.Fatalf("disposals before = %s", r.Body)
+		}
+		at := time.Now().AddDate(0, 0, 32).UTC().Truncate(time.Second)
+		r = Do(t, "PUT", ts.URL+"/v1/policy", token, policyBody(t, func(d *policy.Document) {
+			drop := func(keys []string) []string {
+				return slices.DeleteFunc(keys, func(k string) bool { return k == dropped })
+			}
+			d.Categories = slices.DeleteFunc(d.Categories, func(c policy.Category) bool { return c.Key == dropped })
+			for i := range d.Purposes {
+				d.Purposes[i].Categories = drop(d.Purposes[i].Categories)
+			}
+			for i := range d.Recipients {
+				d.Recipients[i].Categories = drop(d.Recipients[i].Categories)
+			}
+			for i := range d.Retention {
+				d.Retention[i].Categories = drop(d.Retention[i].Categories)
+			}
+			for i := range d.Tracking {
+				d.Tracking[i].Categories = drop(d.Tracking[i].Categories)
+			}
+		}, at))
+		MustStatus(t, r, 201, "publish a version dropping "+dropped)
+		var v policy.Document
+		r.JSON(t, &v)
+		r = Do(t, "GET", ts.URL+"/v1/policy/disposals", token, nil)
+		MustStatus(t, r, 200, "disposals")
+		r.JSON(t, &list)
+		if len(list.Data) != 1 {
+			t.Fatalf("disposals = %s, want one", r.Body)
+		}
+		f := list.Data[0]
+		if !strings.HasPrefix(f.ID, "dsp_") || f.Category != dropped || f.DroppedInVersion != v.Version || !f.EffectiveAt.Equal(at) ||
+			f.FlaggedAt.IsZero() || f.ResolvedAt != nil || !strings.Contains(string(r.Body), `"resolved_at":null`) {
+			t.Fatalf("disposal = %s", r.Body)
+		}
+		got := Do(t, "GET", ts.URL+"/v1/subjects/"+sub.ID, token, nil)
+		MustStatus(t, got, 200, "subject after the publication")
+		if !strings.Contains(string(got.Body), "kept@example.com") {
+			t.Fatalf("subject after the publication = %s", got.Body)
+		}
+		r = Do(t, "GET", ts.URL+"/v1/policy/disposals", other, nil)
+		MustStatus(t, r, 200, "other tenant's disposals")
+		r.JSON(t, &list)
+		if len(list.Data) != 0 {
+			t.Fatalf("other tenant sees disposals: %s", r.Body)
+		}
+		MustError(t, Do(t, "GET", ts.URL+"/v1/policy/disposals", "", nil), 401, "unauthorized")
 	})
 }
 
