@@ -410,7 +410,8 @@ func (s *Store) EraseSubject(ctx context.Context, a steward.Actor, id string) (*
 		}
 		// An erased subject's acceptances say nothing about anyone any more,
 		// and would otherwise keep listing the subject as having accepted.
-		if _, err := tx.Exec(ctx, `DELETE FROM policy_acceptances WHERE tenant_id = ? AND subject_id = ?`, a.TenantID, id); err != nil {
+		accs, err := tx.Exec(ctx, `DELETE FROM policy_acceptances WHERE tenant_id = ? AND subject_id = ?`, a.TenantID, id)
+		if err != nil {
 			return internal("delete policy acceptances", err)
 		}
 		lookups, err := tx.Exec(ctx, `DELETE FROM subject_lookups WHERE tenant_id = ? AND subject_id = ?`, a.TenantID, id)
@@ -426,14 +427,17 @@ func (s *Store) EraseSubject(ctx context.Context, a steward.Actor, id string) (*
 		}
 		nm, _ := msgs.RowsAffected()
 		nl, _ := lookups.RowsAffected()
+		na, _ := accs.RowsAffected()
 		receipt.ErasedAt = tx.Now
 		receipt.Destroyed = []string{
 			"subject data key (wrapped copy deleted; all ciphertext of the subject is now unreadable)",
 			"profile ciphertext",
 			fmt.Sprintf("%d lookup index entries", nl),
 			fmt.Sprintf("%d conversation messages", nm),
+			fmt.Sprintf("%d policy acceptance records", na),
+			"legal references of the subject's disclosures (sealed with the data key; the ledger keeps only ids and keys)",
 		}
-		entry = auditEntry(a, steward.ActionErase, id, []string{"subject_key", "profile", "lookups", "messages"})
+		entry = auditEntry(a, steward.ActionErase, id, []string{"subject_key", "profile", "lookups", "messages", "policy_acceptances", "disclosures.legal_reference"})
 		tx.Audit(entry)
 		return nil
 	})

@@ -68,7 +68,7 @@ func testAuditEntries(t *testing.T, open Opener) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	expect(steward.ActionErase, s2.ID, "subject_key", "profile", "lookups", "messages")
+	expect(steward.ActionErase, s2.ID, "subject_key", "profile", "lookups", "messages", "policy_acceptances", "disclosures.legal_reference")
 
 	entries := allEntries(t, h.Store, a.TenantID, "")
 

@@ -36,7 +36,7 @@ func testErasure(t *testing.T, open Opener) {
 			t.Fatalf("receipt = %+v", rec)
 		}
 		joined := strings.Join(rec.Destroyed, "; ")
-		for _, want := range []string{"subject data key", "profile", "2 lookup index entries", "3 conversation messages"} {
+		for _, want := range []string{"subject data key", "profile", "2 lookup index entries", "3 conversation messages", "0 policy acceptance records", "legal references"} {
 			if !strings.Contains(joined, want) {
 				t.Fatalf("receipt destroyed %q, missing %q", joined, want)
 			}
