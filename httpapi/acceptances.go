@@ -52,24 +52,6 @@ func (s *Server) handleAcceptanceCreate(w http.ResponseWriter, r *http.Request, 
 	return nil
 }
 
-// handleAcceptanceList lists a subject's acceptances, newest first.
-func (s *Server) handleAcceptanceList(w http.ResponseWriter, r *http.Request, a steward.Actor) error {
-	id, err := subjectID(r)
-	if err != nil {
-		return err
-	}
-	p, err := pageOf(r)
-	if err != nil {
-		return err
-	}
-	as, next, err := s.cfg.Acceptances.Acceptances(r.Context(), a, id, p)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, newList(as, next))
-	return nil
-}
-
 // handleLatestAcceptances lists, per subject, the version last accepted and
 // whether it is the version in force now.
 func (s *Server) handleLatestAcceptances(w http.ResponseWriter, r *http.Request, a steward.Actor) error {

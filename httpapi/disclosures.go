@@ -36,24 +36,6 @@ func (s *Server) handleDisclosureCreate(w http.ResponseWriter, r *http.Request, 
 	return nil
 }
 
-// handleDisclosureList lists a subject's ledger entries, oldest first.
-func (s *Server) handleDisclosureList(w http.ResponseWriter, r *http.Request, a steward.Actor) error {
-	id, err := subjectID(r)
-	if err != nil {
-		return err
-	}
-	p, err := pageOf(r)
-	if err != nil {
-		return err
-	}
-	ds, next, err := s.cfg.Disclosures.Disclosures(r.Context(), a, id, p)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, newList(ds, next))
-	return nil
-}
-
 // handleRecordsOfProcessing answers the records of processing (GDPR Art.
 // 30) built from the policy in force and the ledger: JSON, or CSV with
 // ?format=csv. They name no person, so reading them is not audited.

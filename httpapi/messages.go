@@ -38,21 +38,3 @@ func (s *Server) handleMessageCreate(w http.ResponseWriter, r *http.Request, a s
 	writeJSON(w, http.StatusCreated, msg)
 	return nil
 }
-
-// handleMessageList lists a subject's messages, oldest first.
-func (s *Server) handleMessageList(w http.ResponseWriter, r *http.Request, a steward.Actor) error {
-	id, err := subjectID(r)
-	if err != nil {
-		return err
-	}
-	p, err := pageOf(r)
-	if err != nil {
-		return err
-	}
-	msgs, next, err := s.cfg.Subjects.Messages(r.Context(), a, id, p)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, newList(msgs, next))
-	return nil
-}

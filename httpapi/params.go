@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 
@@ -75,4 +76,31 @@ func int64Param(r *http.Request, name string, def int64) (int64, error) {
 		return 0, steward.Errorf(steward.EInvalid, name, "%s must be a non-negative whole number", name)
 	}
 	return n, nil
+}
+
+// subjectPageFunc reads one page of something a subject owns; it is a
+// method expression of the service S, so a server built without that
+// service registers its routes and fails only if one is called.
+type subjectPageFunc[S, T any] func(svc S, ctx context.Context, a steward.Actor, subjectID string, p steward.Page) ([]T, string, error)
+
+// subjectList answers GET /v1/subjects/{id}/… listings (messages,
+// disclosures, policy acceptances) the same way: the id checked like every
+// subject route, one page, {"data", "next"}.
+func subjectList[S, T any](svc S, list subjectPageFunc[S, T]) apiFunc {
+	return func(w http.ResponseWriter, r *http.Request, a steward.Actor) error {
+		id, err := subjectID(r)
+		if err != nil {
+			return err
+		}
+		p, err := pageOf(r)
+		if err != nil {
+			return err
+		}
+		items, next, err := list(svc, r.Context(), a, id, p)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, newList(items, next))
+		return nil
+	}
 }

@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/stewardhq/steward"
+	"github.com/stewardhq/steward/policy"
 )
 
 // Route is one registered method and ServeMux path pattern.
@@ -33,7 +35,7 @@ func (s *Server) registerRoutes() {
 	s.handle("DELETE /v1/subjects/{id}", s.v1(s.handleSubjectErase))
 
 	s.handle("POST /v1/subjects/{id}/messages", s.v1(s.handleMessageCreate))
-	s.handle("GET /v1/subjects/{id}/messages", s.v1(s.handleMessageList))
+	s.handle("GET /v1/subjects/{id}/messages", s.v1(subjectList(s.cfg.Subjects, steward.SubjectService.Messages)))
 
 	s.handle("GET /v1/policy", s.v1(s.handlePolicyGet))
 	s.handle("PUT /v1/policy", s.v1(s.handlePolicyPut))
@@ -42,11 +44,11 @@ func (s *Server) registerRoutes() {
 	s.handle("GET /v1/policy/disposals", s.v1(s.handlePolicyDisposals))
 
 	s.handle("POST /v1/disclosures", s.v1(s.handleDisclosureCreate))
-	s.handle("GET /v1/subjects/{id}/disclosures", s.v1(s.handleDisclosureList))
+	s.handle("GET /v1/subjects/{id}/disclosures", s.v1(subjectList(s.cfg.Disclosures, policy.DisclosureStore.Disclosures)))
 	s.handle("GET /v1/records-of-processing", s.v1(s.handleRecordsOfProcessing))
 
 	s.handle("POST /v1/subjects/{id}/policy-acceptances", s.v1(s.handleAcceptanceCreate))
-	s.handle("GET /v1/subjects/{id}/policy-acceptances", s.v1(s.handleAcceptanceList))
+	s.handle("GET /v1/subjects/{id}/policy-acceptances", s.v1(subjectList(s.cfg.Acceptances, policy.AcceptanceStore.Acceptances)))
 	s.handle("GET /v1/policy/acceptances", s.v1(s.handleLatestAcceptances))
 
 	s.handle("GET /v1/audit", s.v1(s.handleAuditList))
