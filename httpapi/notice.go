@@ -29,6 +29,12 @@ func (s *Server) renderNotice(w http.ResponseWriter, r *http.Request, tenantID s
 	if !steward.ValidID("ten", tenantID) {
 		return errTenantNotFound()
 	}
+	key := noticeKey{tenantID, markdown}
+	now := s.now()
+	if n, ok := s.notices.get(key, now); ok {
+		writeNotice(w, n)
+		return nil
+	}
 	ctx := r.Context()
 	ten, err := s.cfg.Tenants.Tenant(ctx, tenantID)
 	if steward.ErrorCode(err) == steward.ENotFound {
@@ -37,7 +43,6 @@ func (s *Server) renderNotice(w http.ResponseWriter, r *http.Request, tenantID s
 	if err != nil {
 		return err
 	}
-	now := s.now()
 	cur, err := s.cfg.Policy.PolicyInForce(ctx, tenantID, now)
 	if err != nil {
 		return err
@@ -47,8 +52,12 @@ func (s *Server) renderNotice(w http.ResponseWriter, r *http.Request, tenantID s
 		return err
 	}
 	opts := notice.Options{TenantName: ten.Name, Version: cur.Version, EffectiveAt: cur.EffectiveAt}
+	expires := now.Add(noticeTTL)
 	if next != nil {
 		opts.Upcoming = &notice.Upcoming{Version: next.Version, EffectiveAt: next.EffectiveAt}
+		if next.EffectiveAt.Before(expires) {
+			expires = next.EffectiveAt // The page changes then.
+		}
 	}
 	render, contentType := notice.RenderHTML, "text/html; charset=utf-8"
 	if markdown {
@@ -60,10 +69,16 @@ func (s *Server) renderNotice(w http.ResponseWriter, r *http.Request, tenantID s
 	if err := render(&buf, cur.Document, opts); err != nil {
 		return err
 	}
-	w.Header().Set("Content-Type", contentType)
-	w.WriteHeader(http.StatusOK)
-	w.Write(buf.Bytes())
+	n := renderedNotice{body: buf.Bytes(), contentType: contentType, expires: expires}
+	s.notices.put(key, n)
+	writeNotice(w, n)
 	return nil
+}
+
+func writeNotice(w http.ResponseWriter, n renderedNotice) {
+	w.Header().Set("Content-Type", n.contentType)
+	w.WriteHeader(http.StatusOK)
+	w.Write(n.body)
 }
 
 func errTenantNotFound() error {

@@ -36,6 +36,7 @@ func (s *Server) handlePolicyPut(w http.ResponseWriter, r *http.Request, a stewa
 		return steward.Errorf(steward.EInvalid, "effective_at", "effective_at is required: the time (RFC 3339) the new version takes effect")
 	}
 	v, err := s.cfg.Policy.PublishPolicy(r.Context(), a.TenantID, d, *d.EffectiveAt)
+	s.notices.forget(a.TenantID)
 	if err != nil {
 		return err
 	}

@@ -81,6 +81,8 @@ type Server struct {
 	keyLimits *limiterSet
 	// authFailures throttles failed authentications per client address.
 	authFailures *limiterSet
+	// notices keeps rendered privacy notices (public pages).
+	notices noticeCache
 }
 
 // NewServer returns a Server with every route registered.
