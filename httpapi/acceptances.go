@@ -24,15 +24,7 @@ func (s *Server) handleAcceptanceCreate(w http.ResponseWriter, r *http.Request, 
 	if err != nil {
 		return err
 	}
-	key, err := idempotencyKey(r)
-	if err != nil {
-		return err
-	}
-	body, err := readBody(w, r, s.cfg.MaxBodyBytes)
-	if err != nil {
-		return err
-	}
-	in, err := decodeJSON[policy.AcceptanceInput](body)
+	in, idem, err := decodeIdempotent[policy.AcceptanceInput](w, r, s)
 	if err != nil {
 		return err
 	}
@@ -43,7 +35,7 @@ func (s *Server) handleAcceptanceCreate(w http.ResponseWriter, r *http.Request, 
 	if in.AcceptedAt != nil {
 		at = *in.AcceptedAt
 	}
-	acc, replayed, err := s.cfg.Acceptances.RecordAcceptance(r.Context(), a, id, *in.Version, at, in.Source, idempotency(r, key, body))
+	acc, replayed, err := s.cfg.Acceptances.RecordAcceptance(r.Context(), a, id, *in.Version, at, in.Source, idem)
 	if err != nil {
 		return err
 	}

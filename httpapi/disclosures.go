@@ -12,22 +12,14 @@ import (
 // were disclosed to a recipient the policy in force declares, for a purpose
 // it declares. With an Idempotency-Key a retry answers the first result.
 func (s *Server) handleDisclosureCreate(w http.ResponseWriter, r *http.Request, a steward.Actor) error {
-	key, err := idempotencyKey(r)
-	if err != nil {
-		return err
-	}
-	body, err := readBody(w, r, s.cfg.MaxBodyBytes)
-	if err != nil {
-		return err
-	}
-	in, err := decodeJSON[policy.DisclosureInput](body)
+	in, idem, err := decodeIdempotent[policy.DisclosureInput](w, r, s)
 	if err != nil {
 		return err
 	}
 	if err := in.Validate(s.now()); err != nil {
 		return err
 	}
-	ds, replayed, err := s.cfg.Disclosures.RecordDisclosures(r.Context(), a, &in, idempotency(r, key, body))
+	ds, replayed, err := s.cfg.Disclosures.RecordDisclosures(r.Context(), a, &in, idem)
 	if err != nil {
 		return err
 	}

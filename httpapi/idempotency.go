@@ -50,6 +50,26 @@ func idempotency(r *http.Request, key string, body []byte) *steward.Idempotency 
 	return &steward.Idempotency{Key: key, Fingerprint: h.Sum(nil)}
 }
 
+// decodeIdempotent reads a POST body once, decodes it strictly into T and
+// returns, with it, the request's Idempotency-Key description (nil without
+// a key) fingerprinting that very body.
+func decodeIdempotent[T any](w http.ResponseWriter, r *http.Request, s *Server) (T, *steward.Idempotency, error) {
+	var zero T
+	key, err := idempotencyKey(r)
+	if err != nil {
+		return zero, nil, err
+	}
+	body, err := readBody(w, r, s.cfg.MaxBodyBytes)
+	if err != nil {
+		return zero, nil, err
+	}
+	in, err := decodeJSON[T](body)
+	if err != nil {
+		return zero, nil, err
+	}
+	return in, idempotency(r, key, body), nil
+}
+
 // markReplay tells the client that the answer is the stored result of an
 // earlier request with the same Idempotency-Key.
 func markReplay(w http.ResponseWriter, replayed bool) {

@@ -14,15 +14,7 @@ func (s *Server) handleMessageCreate(w http.ResponseWriter, r *http.Request, a s
 	if err != nil {
 		return err
 	}
-	key, err := idempotencyKey(r)
-	if err != nil {
-		return err
-	}
-	body, err := readBody(w, r, s.cfg.MaxBodyBytes)
-	if err != nil {
-		return err
-	}
-	in, err := decodeJSON[steward.MessageInput](body)
+	in, idem, err := decodeIdempotent[steward.MessageInput](w, r, s)
 	if err != nil {
 		return err
 	}
@@ -30,7 +22,7 @@ func (s *Server) handleMessageCreate(w http.ResponseWriter, r *http.Request, a s
 	if err != nil {
 		return err
 	}
-	msg, replayed, err := s.cfg.Subjects.AddMessage(r.Context(), a, msg, idempotency(r, key, body))
+	msg, replayed, err := s.cfg.Subjects.AddMessage(r.Context(), a, msg, idem)
 	if err != nil {
 		return err
 	}

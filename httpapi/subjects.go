@@ -9,15 +9,7 @@ import (
 // handleSubjectCreate validates and stores a new subject. With an
 // Idempotency-Key a retry answers the first result, marked as a replay.
 func (s *Server) handleSubjectCreate(w http.ResponseWriter, r *http.Request, a steward.Actor) error {
-	key, err := idempotencyKey(r)
-	if err != nil {
-		return err
-	}
-	body, err := readBody(w, r, s.cfg.MaxBodyBytes)
-	if err != nil {
-		return err
-	}
-	in, err := decodeJSON[steward.SubjectInput](body)
+	in, idem, err := decodeIdempotent[steward.SubjectInput](w, r, s)
 	if err != nil {
 		return err
 	}
@@ -25,7 +17,7 @@ func (s *Server) handleSubjectCreate(w http.ResponseWriter, r *http.Request, a s
 	if err != nil {
 		return err
 	}
-	sub, replayed, err := s.cfg.Subjects.CreateSubject(r.Context(), a, sub, idempotency(r, key, body))
+	sub, replayed, err := s.cfg.Subjects.CreateSubject(r.Context(), a, sub, idem)
 	if err != nil {
 		return err
 	}
