@@ -147,11 +147,7 @@ func (s *Store) Acceptances(ctx context.Context, a steward.Actor, subjectID stri
 	if err := rows.Err(); err != nil {
 		return nil, "", internal("list policy acceptances", err)
 	}
-	next := ""
-	if len(out) > p.Limit {
-		out = out[:p.Limit]
-		next = out[len(out)-1].ID
-	}
+	out, next := trimPage(out, p.Limit, func(x *policy.Acceptance) string { return x.ID })
 	if err := s.w.audit(ctx, auditEntry(a, steward.ActionRead, subjectID, append([]string(nil), acceptanceFields...))); err != nil {
 		return nil, "", err
 	}
@@ -206,11 +202,7 @@ func (s *Store) LatestAcceptances(ctx context.Context, a steward.Actor, p stewar
 	if err := rows.Err(); err != nil {
 		return nil, "", internal("list latest acceptances", err)
 	}
-	next := ""
-	if len(out) > p.Limit {
-		out = out[:p.Limit]
-		next = out[len(out)-1].SubjectID
-	}
+	out, next := trimPage(out, p.Limit, func(x *policy.LatestAcceptance) string { return x.SubjectID })
 	if len(out) > 0 {
 		entries := make([]*steward.AuditEntry, len(out))
 		for i, l := range out {

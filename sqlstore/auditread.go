@@ -51,11 +51,7 @@ func (s *Store) AuditEntries(ctx context.Context, tenantID string, f steward.Aud
 	if err := rows.Err(); err != nil {
 		return nil, "", internal("list audit", err)
 	}
-	next := ""
-	if len(out) > p.Limit {
-		out = out[:p.Limit]
-		next = strconv.FormatInt(out[len(out)-1].Index, 10)
-	}
+	out, next := trimPage(out, p.Limit, func(x *steward.AuditEntry) string { return strconv.FormatInt(x.Index, 10) })
 	return out, next, nil
 }
 

@@ -210,11 +210,7 @@ func (s *Store) Disclosures(ctx context.Context, a steward.Actor, subjectID stri
 	if err := rows.Err(); err != nil {
 		return nil, "", internal("list disclosures", err)
 	}
-	next := ""
-	if len(ds) > p.Limit {
-		ds = ds[:p.Limit]
-		next = ds[len(ds)-1].ID
-	}
+	ds, next := trimPage(ds, p.Limit, func(x *policy.Disclosure) string { return x.ID })
 	if err := s.w.audit(ctx, auditEntry(a, steward.ActionRead, subjectID, []string{"disclosures"})); err != nil {
 		return nil, "", err
 	}

@@ -155,11 +155,7 @@ func (s *Store) Messages(ctx context.Context, a steward.Actor, subjectID string,
 	if err := rows.Err(); err != nil {
 		return nil, "", internal("list messages", err)
 	}
-	next := ""
-	if len(msgs) > p.Limit {
-		msgs = msgs[:p.Limit]
-		next = msgs[len(msgs)-1].ID
-	}
+	msgs, next := trimPage(msgs, p.Limit, func(x *steward.Message) string { return x.ID })
 	if err := s.w.audit(ctx, auditEntry(a, steward.ActionList, subjectID, []string{"messages"})); err != nil {
 		return nil, "", err
 	}

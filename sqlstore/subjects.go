@@ -304,11 +304,7 @@ func (s *Store) Subjects(ctx context.Context, a steward.Actor, p steward.Page) (
 	if err := rows.Err(); err != nil {
 		return nil, "", internal("list subjects", err)
 	}
-	next := ""
-	if len(sealed) > p.Limit {
-		sealed = sealed[:p.Limit]
-		next = sealed[len(sealed)-1].id
-	}
+	sealed, next := trimPage(sealed, p.Limit, func(x *sealedSubject) string { return x.id })
 	subs := make([]*steward.Subject, 0, len(sealed))
 	entries := make([]*steward.AuditEntry, 0, len(sealed))
 	for _, ss := range sealed {
