@@ -15,7 +15,12 @@ import (
 	"github.com/stewardhq/steward/storetest"
 )
 
-func open(tb testing.TB) *storetest.Harness {
+func open(tb testing.TB) *storetest.Harness { return openWith(tb, false) }
+
+// openJournaled opens a store that journals read audits, as serve does.
+func openJournaled(tb testing.TB) *storetest.Harness { return openWith(tb, true) }
+
+func openWith(tb testing.TB, journaled bool) *storetest.Harness {
 	tb.Helper()
 	dir := tb.TempDir()
 	master, _, err := keyring.LoadOrCreateMasterFile(filepath.Join(dir, "master.key"), true)
@@ -23,7 +28,11 @@ func open(tb testing.TB) *storetest.Harness {
 		tb.Fatal(err)
 	}
 	dataDir := filepath.Join(dir, "data")
-	db, err := sqlite.Open(context.Background(), dataDir, master, nil)
+	var opts []sqlstore.Option
+	if journaled {
+		opts = append(opts, sqlstore.WithAuditJournal(dataDir))
+	}
+	db, err := sqlite.Open(context.Background(), dataDir, master, nil, opts...)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -37,9 +46,10 @@ func open(tb testing.TB) *storetest.Harness {
 		current.Close()
 	})
 	return &storetest.Harness{
-		Store:  db.Store,
-		Raw:    raw,
-		Rebind: sqlite.Dialect().Rebind,
+		JournaledReads: journaled,
+		Store:          db.Store,
+		Raw:            raw,
+		Rebind:         sqlite.Dialect().Rebind,
 		Dump: func(tb testing.TB) []byte {
 			current.Close()
 			raw.Close()
@@ -55,7 +65,7 @@ func open(tb testing.TB) *storetest.Harness {
 		},
 		Reopen: func(tb testing.TB) *sqlstore.Store {
 			current.Close()
-			next, err := sqlite.Open(context.Background(), dataDir, master, nil)
+			next, err := sqlite.Open(context.Background(), dataDir, master, nil, opts...)
 			if err != nil {
 				tb.Fatal(err)
 			}
@@ -66,6 +76,10 @@ func open(tb testing.TB) *storetest.Harness {
 }
 
 func TestConformance(t *testing.T) { storetest.Run(t, open) }
+
+// TestConformanceJournaled runs the suite again with read audits going
+// through the audit journal.
+func TestConformanceJournaled(t *testing.T) { storetest.Run(t, openJournaled) }
 
 // TestWrongMasterKey opens a store with another master key: the open must
 // fail plainly, before anything is written to the database file.

@@ -148,7 +148,7 @@ func (s *Store) Acceptances(ctx context.Context, a steward.Actor, subjectID stri
 		return nil, "", internal("list policy acceptances", err)
 	}
 	out, next := trimPage(out, p.Limit, func(x *policy.Acceptance) string { return x.ID })
-	if err := s.w.audit(ctx, auditEntry(a, steward.ActionRead, subjectID, append([]string(nil), acceptanceFields...))); err != nil {
+	if err := s.auditRead(ctx, auditEntry(a, steward.ActionRead, subjectID, append([]string(nil), acceptanceFields...))); err != nil {
 		return nil, "", err
 	}
 	return out, next, nil
@@ -208,7 +208,7 @@ func (s *Store) LatestAcceptances(ctx context.Context, a steward.Actor, p stewar
 		for i, l := range out {
 			entries[i] = auditEntry(a, steward.ActionList, l.SubjectID, append([]string(nil), acceptanceFields...))
 		}
-		if err := s.w.audit(ctx, entries...); err != nil {
+		if err := s.auditRead(ctx, entries...); err != nil {
 			return nil, "", err
 		}
 	}

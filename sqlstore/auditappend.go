@@ -34,7 +34,10 @@ func (w *writer) appendTenant(ctx context.Context, tx *Tx, tenant string, entrie
 		chunk := entries[start:min(start+insertChunk, len(entries))]
 		args = args[:0]
 		for _, e := range chunk {
-			e.Index, e.Time, e.TenantID = size, now, tenant
+			e.Index, e.TenantID = size, tenant
+			if e.Time.IsZero() {
+				e.Time = now // A journaled read keeps the time it was made.
+			}
 			data := auditlog.EncodeEntry(e)
 			hs, err := tlog.StoredHashes(size, data, r)
 			if err != nil {

@@ -18,6 +18,9 @@ func (s *Store) AuditEntries(ctx context.Context, tenantID string, f steward.Aud
 	if err != nil {
 		return nil, "", err
 	}
+	if err := s.SyncAudit(ctx); err != nil {
+		return nil, "", err
+	}
 	after := int64(-1)
 	if p.After != "" {
 		after, err = strconv.ParseInt(p.After, 10, 64)
@@ -61,6 +64,9 @@ var emptyRoot = tlog.Hash(sha256.Sum256(nil))
 // Checkpoint returns the tenant's latest signed tree head, signing an empty
 // one for a log with no entries yet.
 func (s *Store) Checkpoint(ctx context.Context, tenantID string) (*steward.Checkpoint, error) {
+	if err := s.SyncAudit(ctx); err != nil {
+		return nil, err
+	}
 	var size int64
 	var note string
 	err := s.rdb.QueryRowContext(ctx, s.d.rebind(`SELECT size, checkpoint FROM audit_heads WHERE tenant_id = ?`), tenantID).Scan(&size, &note)

@@ -211,7 +211,7 @@ func (s *Store) Disclosures(ctx context.Context, a steward.Actor, subjectID stri
 		return nil, "", internal("list disclosures", err)
 	}
 	ds, next := trimPage(ds, p.Limit, func(x *policy.Disclosure) string { return x.ID })
-	if err := s.w.audit(ctx, auditEntry(a, steward.ActionRead, subjectID, []string{"disclosures"})); err != nil {
+	if err := s.auditRead(ctx, auditEntry(a, steward.ActionRead, subjectID, []string{"disclosures"})); err != nil {
 		return nil, "", err
 	}
 	return ds, next, nil

@@ -99,7 +99,7 @@ func (s *Store) message(ctx context.Context, a steward.Actor, subjectID, msgID s
 	if err != nil {
 		return nil, err
 	}
-	if err := s.w.audit(ctx, auditEntry(a, steward.ActionRead, subjectID, []string{"messages." + msgID})); err != nil {
+	if err := s.auditRead(ctx, auditEntry(a, steward.ActionRead, subjectID, []string{"messages." + msgID})); err != nil {
 		return nil, err
 	}
 	return m, nil
@@ -156,7 +156,7 @@ func (s *Store) Messages(ctx context.Context, a steward.Actor, subjectID string,
 		return nil, "", internal("list messages", err)
 	}
 	msgs, next := trimPage(msgs, p.Limit, func(x *steward.Message) string { return x.ID })
-	if err := s.w.audit(ctx, auditEntry(a, steward.ActionList, subjectID, []string{"messages"})); err != nil {
+	if err := s.auditRead(ctx, auditEntry(a, steward.ActionList, subjectID, []string{"messages"})); err != nil {
 		return nil, "", err
 	}
 	return msgs, next, nil

@@ -35,6 +35,12 @@ type Config struct {
 	// master key this process does not hold (another process rotated the
 	// master key) is retried once with the reloaded key.
 	ReloadMaster func() (*keyring.Master, error)
+	// AuditJournalDir, if set, is where reads are journaled before they
+	// are folded into the audit log (see auditjournal.go).
+	AuditJournalDir string
+	// KeyEpoch, if set, lets the store remember authenticated API keys
+	// until a revocation is announced (see authcache.go).
+	KeyEpoch KeyEpoch
 }
 
 // Store is Steward's SQL storage. It implements steward.TenantService,
@@ -49,6 +55,8 @@ type Store struct {
 	keys   *keyCache
 	signer *auditlog.Signer
 	w      *writer
+	aj     *auditJournal // Nil unless reads are journaled.
+	auth   *authCache    // Nil unless a KeyEpoch is configured.
 	stmts  readStatements
 	// policies caches parsed policy versions for enforcement.
 	policies enforcedCache
@@ -70,7 +78,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if cfg.MaxBatch <= 0 {
 		cfg.MaxBatch = 512
 	}
-	s := &Store{d: cfg.Dialect, wdb: cfg.Writer, rdb: cfg.Reader, log: cfg.Logger, reload: cfg.ReloadMaster}
+	s := &Store{d: cfg.Dialect, wdb: cfg.Writer, rdb: cfg.Reader, log: cfg.Logger, reload: cfg.ReloadMaster, auth: newAuthCache(cfg.KeyEpoch)}
 	s.master.Store(cfg.Master)
 	if err := s.checkMasterKey(ctx); err != nil {
 		return nil, err
@@ -86,14 +94,27 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	}
 	s.keys = newKeyCache(s)
 	s.w = newWriter(s, cfg.MaxBatch)
+	if cfg.AuditJournalDir != "" {
+		aj, err := openAuditJournal(ctx, s, cfg.AuditJournalDir)
+		if err != nil {
+			s.w.close()
+			s.stmts.close()
+			return nil, err
+		}
+		s.aj = aj
+	}
 	return s, nil
 }
 
 // Close stops accepting writes, commits what is queued and closes the
 // prepared statements. The caller closes the databases.
 func (s *Store) Close() error {
+	var jerr error
+	if s.aj != nil {
+		jerr = s.aj.close()
+	}
 	s.w.close()
-	return s.stmts.close()
+	return errors.Join(jerr, s.stmts.close())
 }
 
 // Ping reports whether the database answers.

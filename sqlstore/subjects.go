@@ -231,7 +231,7 @@ func (s *Store) openAudited(ctx context.Context, a steward.Actor, ss *sealedSubj
 	if err != nil {
 		return nil, err
 	}
-	if err := s.w.audit(ctx, auditEntry(a, steward.ActionRead, sub.ID, sub.Profile.FieldNames())); err != nil {
+	if err := s.auditRead(ctx, auditEntry(a, steward.ActionRead, sub.ID, sub.Profile.FieldNames())); err != nil {
 		return nil, err
 	}
 	return sub, nil
@@ -315,7 +315,7 @@ func (s *Store) Subjects(ctx context.Context, a steward.Actor, p steward.Page) (
 		subs = append(subs, sub)
 		entries = append(entries, auditEntry(a, steward.ActionList, sub.ID, sub.Profile.FieldNames()))
 	}
-	if err := s.w.audit(ctx, entries...); err != nil {
+	if err := s.auditRead(ctx, entries...); err != nil {
 		return nil, "", err
 	}
 	return subs, next, nil

@@ -152,10 +152,11 @@ func (s *Store) APIKeys(ctx context.Context, tenantID string) ([]*steward.APIKey
 	return out, rows.Err()
 }
 
-// RevokeAPIKey revokes a key; Authenticate reads the database on every
-// request, so revocation holds from the next request on.
+// RevokeAPIKey revokes a key. Revocation holds from the next request on, in
+// every process: a store that remembers authenticated keys (see KeyEpoch)
+// forgets them when the revocation is announced.
 func (s *Store) RevokeAPIKey(ctx context.Context, tenantID, keyID string) error {
-	return s.w.do(ctx, func(tx *Tx) error {
+	err := s.w.do(ctx, func(tx *Tx) error {
 		res, err := tx.Exec(ctx, `UPDATE api_keys SET revoked_at = ? WHERE tenant_id = ? AND id = ? AND revoked_at IS NULL`, micros(tx.Now), tenantID, keyID)
 		if err != nil {
 			return internal("revoke api key", err)
@@ -169,6 +170,16 @@ func (s *Store) RevokeAPIKey(ctx context.Context, tenantID, keyID string) error 
 		}
 		return nil
 	})
+	if err != nil {
+		return err
+	}
+	if err := s.auth.revoked(); err != nil {
+		// The revocation holds in the database; processes that remember
+		// the key forget it when their entries expire.
+		s.log.Error("announce key revocation", "err", err)
+		return internal("announce key revocation", err)
+	}
+	return nil
 }
 
 var errBadToken = steward.Errorf(steward.EUnauthorized, "", "the API key is missing, malformed, unknown or revoked")
@@ -179,6 +190,10 @@ func (s *Store) Authenticate(ctx context.Context, token string) (*steward.APIKey
 		return nil, errBadToken
 	}
 	hash := sha256.Sum256([]byte(token))
+	cached, epoch, trusted := s.auth.get(hash)
+	if cached != nil {
+		return cached, nil
+	}
 	var k steward.APIKey
 	var stored []byte
 	var created int64
@@ -193,5 +208,8 @@ func (s *Store) Authenticate(ctx context.Context, token string) (*steward.APIKey
 		return nil, errBadToken
 	}
 	k.CreatedAt = fromMicros(created)
+	if trusted {
+		s.auth.put(hash, &k, epoch)
+	}
 	return &k, nil
 }

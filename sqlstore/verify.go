@@ -15,6 +15,9 @@ import (
 // VerifyAudit recomputes every tenant's log from its entries alone and
 // checks it against the latest signed checkpoint and the signed history.
 func (s *Store) VerifyAudit(ctx context.Context) ([]steward.AuditVerification, error) {
+	if err := s.SyncAudit(ctx); err != nil {
+		return nil, err
+	}
 	rows, err := s.rdb.QueryContext(ctx, `SELECT id FROM tenants UNION SELECT tenant_id FROM audit_heads UNION SELECT DISTINCT tenant_id FROM audit_log ORDER BY 1`)
 	if err != nil {
 		return nil, internal("list tenants", err)

@@ -239,9 +239,13 @@ func (w *writer) run() {
 // serialization failures, and releases every waiting operation.
 func (w *writer) commit(batch []*op) {
 	start := time.Now()
+	var taken []queuedEntry // Journaled reads this batch folds first.
+	if w.s.aj != nil {
+		taken = w.s.aj.take()
+	}
 	var err error
 	for attempt := 0; attempt < 5; attempt++ {
-		err = w.try(batch)
+		err = w.try(batch, taken)
 		if err == nil || !w.s.d.IsRetryable(err) {
 			break
 		}
@@ -255,6 +259,9 @@ func (w *writer) commit(batch []*op) {
 			}
 		}
 	}
+	if w.s.aj != nil {
+		w.s.aj.settle(taken, err)
+	}
 	w.stmts.prepareMissing()
 	w.stats.observe(len(batch), time.Since(start))
 	release(batch)
@@ -267,7 +274,7 @@ func release(batch []*op) {
 	}
 }
 
-func (w *writer) try(batch []*op) error {
+func (w *writer) try(batch []*op, taken []queuedEntry) error {
 	ctx := batchCtx
 	tx, err := w.s.wdb.BeginTx(ctx, nil)
 	if err != nil {
@@ -276,11 +283,14 @@ func (w *writer) try(batch []*op) error {
 	defer tx.Rollback()
 	now := time.Now().UTC().Truncate(time.Microsecond)
 	bt := &Tx{tx: tx, d: w.s.d, stmts: w.stmts, Now: now}
-	var entries []*steward.AuditEntry
+	entries := make([]*steward.AuditEntry, 0, len(taken)+len(batch))
+	for _, q := range taken {
+		entries = append(entries, q.e)
+	}
 	// Savepoints let one operation fail without undoing the others; a
-	// batch of one, and audit-only operations (which run no statements of
-	// their own), need none.
-	single := len(batch) == 1
+	// batch of one with nothing else to commit, and audit-only operations
+	// (which run no statements of their own), need none.
+	single := len(batch) == 1 && len(taken) == 0
 	for _, o := range batch {
 		o.err = nil
 		if err := o.ctx.Err(); err != nil {
@@ -312,6 +322,11 @@ func (w *writer) try(batch []*op) error {
 			if _, err := bt.Exec(ctx, "RELEASE SAVEPOINT op"); err != nil {
 				return err
 			}
+		}
+	}
+	if len(taken) > 0 {
+		if err := setFoldMark(ctx, bt, w.s.aj.j.Name(), taken[len(taken)-1].seq); err != nil {
+			return err
 		}
 	}
 	staged, err := w.appendAudit(ctx, bt, entries, now)

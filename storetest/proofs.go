@@ -27,6 +27,9 @@ var hasher = rfc6962.DefaultHasher
 // order, and fails unless the indexes run 0, 1, 2, … without gaps.
 func (h *Harness) rawLeaves(tb testing.TB, tenant string) [][]byte {
 	tb.Helper()
+	if err := h.Store.SyncAudit(context.Background()); err != nil {
+		tb.Fatal(err)
+	}
 	rows, err := h.Raw.Query(h.Rebind(`SELECT idx, entry FROM audit_log WHERE tenant_id = ? ORDER BY idx`), tenant)
 	if err != nil {
 		tb.Fatal(err)

@@ -27,6 +27,9 @@ type Harness struct {
 	Dump func(t testing.TB) []byte
 	// Reopen closes the store and opens it again on the same data.
 	Reopen func(t testing.TB) *sqlstore.Store
+	// JournaledReads says reads are audited through an audit journal file
+	// rather than the database (see sqlstore.WithAuditJournal).
+	JournaledReads bool
 }
 
 // Opener opens a fresh, empty store for one test and arranges its cleanup.

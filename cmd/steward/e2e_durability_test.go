@@ -39,28 +39,14 @@ func newLoadLog() *loadLog {
 // runLoad runs writers that create subjects, and a message for every
 // fourth, until ctx ends, recording in lg.
 func runLoad(ctx context.Context, base, token string, writers int, lg *loadLog) {
-	client := &http.Client{
-		Timeout:   20 * time.Second,
-		Transport: &http.Transport{MaxIdleConnsPerHost: writers, MaxConnsPerHost: writers},
-	}
+	client := newLoadClient(writers)
 	post := func(path string, v any) (int, []byte, error) {
 		b, _ := json.Marshal(v)
-		req, _ := http.NewRequestWithContext(ctx, "POST", base+path, bytes.NewReader(b))
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("Authorization", "Bearer "+token)
-		resp, err := client.Do(req)
-		if err != nil {
-			return 0, nil, err
-		}
-		defer resp.Body.Close()
-		body, err := io.ReadAll(resp.Body)
-		if err != nil {
-			return 0, nil, err // A body cut short is no acknowledgement.
-		}
-		if lg.mark.Load() {
+		status, body, err := loadRequest(ctx, client, "POST", base+path, token, "", b)
+		if err == nil && lg.mark.Load() {
 			lg.answeredAfter.Add(1)
 		}
-		return resp.StatusCode, body, nil
+		return status, body, err
 	}
 	record := func(status int, body []byte, err error) bool {
 		lg.mu.Lock()
@@ -124,6 +110,46 @@ func runLoad(ctx context.Context, base, token string, writers int, lg *loadLog) 
 		client.CloseIdleConnections()
 	}()
 	wg.Wait()
+}
+
+// newLoadClient is an HTTP client for n concurrent load goroutines.
+func newLoadClient(n int) *http.Client {
+	return &http.Client{
+		Timeout:   20 * time.Second,
+		Transport: &http.Transport{MaxIdleConnsPerHost: n, MaxConnsPerHost: n},
+	}
+}
+
+// loadRequest sends one request of a load run (a JSON body if body is not
+// nil, a request id if reqID is not empty) and answers the status and the
+// whole body, or an error when the answer did not arrive whole: a body cut
+// short is no acknowledgement.
+func loadRequest(ctx context.Context, client *http.Client, method, url, token, reqID string, body []byte) (int, []byte, error) {
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, url, rd)
+	if err != nil {
+		return 0, nil, err
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	if reqID != "" {
+		req.Header.Set("X-Request-Id", reqID)
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return 0, nil, err
+	}
+	return resp.StatusCode, b, nil
 }
 
 // mustAllDurable reads back every acknowledged subject and message from a

@@ -87,9 +87,11 @@ type procServer struct {
 
 // MustServeProcess starts "steward serve" from the built binary on a free
 // port and kills it when the test ends, if the test has not stopped it.
-func MustServeProcess(tb testing.TB, exe, dataDir string) *procServer {
+func MustServeProcess(tb testing.TB, exe, dataDir string, extra ...string) *procServer {
 	tb.Helper()
-	cmd := exec.Command(exe, "serve", "--data", dataDir, "--addr", "127.0.0.1:0", "--log-level", "warn")
+	// Extra flags come last, so they win over these defaults.
+	args := append([]string{"serve", "--data", dataDir, "--addr", "127.0.0.1:0", "--log-level", "warn"}, extra...)
+	cmd := exec.Command(exe, args...)
 	cmd.Env = childEnv()
 	ps := &procServer{cmd: cmd, logs: &syncBuffer{}, done: make(chan error, 1)}
 	cmd.Stderr = ps.logs

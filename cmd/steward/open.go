@@ -23,6 +23,9 @@ type storeFlags struct {
 	database   string
 	masterFile string
 	masterKey  string
+	// journalReads makes the embedded store journal read audits (serve
+	// only: the journal belongs to the process answering reads).
+	journalReads bool
 }
 
 func (sf *storeFlags) register(fs *flag.FlagSet) {
@@ -84,6 +87,9 @@ func (sf *storeFlags) openWith(ctx context.Context, master *keyring.Master, log 
 			return nil, err
 		}
 		return &openedStore{Store: db.Store, close: db.Close}, nil
+	}
+	if sf.journalReads {
+		opts = append(opts, sqlstore.WithAuditJournal(sf.data))
 	}
 	db, err := sqlite.Open(ctx, sf.data, master, log, opts...)
 	if err != nil {

@@ -33,6 +33,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	sf.journalReads = true
 	st, err := sf.open(ctx, log)
 	if err != nil {
 		return err
