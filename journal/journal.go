@@ -305,7 +305,7 @@ type Orphan struct {
 	Name    string
 	Records []Record
 	f       *os.File
-	path string
+	path    string
 }
 
 // Remove deletes the orphan's file once its records are copied.
