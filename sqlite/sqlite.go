@@ -108,12 +108,18 @@ func dsn(path string, readOnly bool) string {
 	// has committed since its last read, which under load is every time,
 	// so readers keep the default 2 MB. The writer's cache survives its
 	// own commits and holds the right edges and hot index pages of every
-	// table, so it gets more.
+	// table, but it stays small too: while the database is under 1 GiB, a
+	// B-tree rebalance parks a page at the lock-byte page number (past the
+	// end of the file), and the commit then sweeps the cache's whole hash
+	// table to drop it, at a cost that grows with the cache. 8 MB made
+	// creates 15% faster at 20,000 subjects than 96 MB did, changed
+	// nothing measurable at 1,000,000, and cut the server's RSS there from
+	// 235 to 72 MiB.
 	if readOnly {
 		q.Add("_pragma", "cache_size(-2000)")
 		q.Add("_pragma", "query_only(1)")
 	} else {
-		q.Add("_pragma", "cache_size(-98304)")
+		q.Add("_pragma", "cache_size(-8192)")
 		q.Set("_txlock", "immediate")
 	}
 	return "file:" + path + "?" + q.Encode()
