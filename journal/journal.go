@@ -82,21 +82,30 @@ func Create(dir, prefix string) (*Journal, error) {
 	}
 	name := prefix + "-" + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(raw[:])) + suffix
 	path := filepath.Join(dir, name)
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_RDWR, 0o600)
+	// The file is made and locked under a name Orphans does not look at,
+	// then renamed (the lock goes with it): no other process can ever see
+	// it unlocked and take it for an orphan.
+	tmp := path + ".new"
+	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_EXCL|os.O_RDWR, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("create journal: %w", err)
 	}
-	if err := lock(f); err != nil {
+	fail := func(err error) (*Journal, error) {
 		f.Close()
+		os.Remove(tmp)
 		os.Remove(path)
 		return nil, err
+	}
+	if err := lock(f); err != nil {
+		return fail(err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fail(fmt.Errorf("create journal: %w", err))
 	}
 	// The file's name must survive a crash before any record in it is
 	// acknowledged.
 	if err := syncDir(dir); err != nil {
-		f.Close()
-		os.Remove(path)
-		return nil, err
+		return fail(err)
 	}
 	j := &Journal{f: f, path: path, nextSeq: 1}
 	j.cond = sync.NewCond(&j.mu)
@@ -233,27 +242,33 @@ func (j *Journal) Reset(copied uint64) (bool, error) {
 	return true, nil
 }
 
-// Close releases the file and its lock, keeping its records for Orphans.
-// Appends waiting on a sync finish first.
-func (j *Journal) Close() error {
+// Seal refuses every later append (with ErrClosed), once the appends
+// waiting on a sync have finished; the file stays open and locked.
+func (j *Journal) Seal() {
 	j.mu.Lock()
+	defer j.mu.Unlock()
 	for j.syncing {
 		j.cond.Wait()
 	}
 	if j.err == nil {
 		j.err = ErrClosed
 	}
-	j.mu.Unlock()
+}
+
+// Close seals the journal and releases the file and its lock, keeping its
+// records for Orphans.
+func (j *Journal) Close() error {
+	j.Seal()
 	return j.f.Close()
 }
 
 // Remove closes the journal and deletes its file; call it once every record
 // has been copied.
 func (j *Journal) Remove() error {
-	if err := j.Close(); err != nil {
-		return err
-	}
-	return removeFile(j.path)
+	// The file goes while it is still locked, so no other process can
+	// take it for an orphan in between.
+	rerr := removeFile(j.path)
+	return errors.Join(rerr, j.Close())
 }
 
 func appendRecord(b []byte, seq uint64, data []byte) []byte {
@@ -310,8 +325,8 @@ type Orphan struct {
 
 // Remove deletes the orphan's file once its records are copied.
 func (o *Orphan) Remove() error {
-	o.f.Close()
-	return removeFile(o.path)
+	rerr := removeFile(o.path) // Still locked, as in Journal.Remove.
+	return errors.Join(rerr, o.f.Close())
 }
 
 // Close releases the orphan, keeping its file.
@@ -320,6 +335,7 @@ func (o *Orphan) Close() error { return o.f.Close() }
 // Orphans returns, read and locked, every journal in dir with the prefix
 // that no live process holds. Journals held by live processes are skipped.
 func Orphans(dir, prefix string) ([]*Orphan, error) {
+	removeUnborn(dir, prefix)
 	paths, err := filepath.Glob(filepath.Join(dir, prefix+"-*"+suffix))
 	if err != nil {
 		return nil, err
@@ -342,6 +358,13 @@ func Orphans(dir, prefix string) ([]*Orphan, error) {
 			closeAll(out)
 			return nil, err
 		}
+		// Its owner (or another process folding it) may have removed the
+		// file between our open and our lock: its records are taken care
+		// of, and reading them again would fold them twice.
+		if !stillAt(f, p) {
+			f.Close()
+			continue
+		}
 		recs, err := ReadRecords(f)
 		if err != nil {
 			f.Close()
@@ -353,6 +376,22 @@ func Orphans(dir, prefix string) ([]*Orphan, error) {
 	return out, nil
 }
 
+// removeUnborn removes journals whose creator died before naming them:
+// nothing was ever appended to them.
+func removeUnborn(dir, prefix string) {
+	paths, _ := filepath.Glob(filepath.Join(dir, prefix+"-*"+suffix+".new"))
+	for _, p := range paths {
+		f, err := os.OpenFile(p, os.O_RDWR, 0)
+		if err != nil {
+			continue
+		}
+		if lock(f) == nil && stillAt(f, p) {
+			os.Remove(p)
+		}
+		f.Close()
+	}
+}
+
 func closeAll(os []*Orphan) {
 	for _, o := range os {
 		o.Close()
@@ -360,6 +399,16 @@ func closeAll(os []*Orphan) {
 }
 
 var errLocked = errors.New("journal is held by another process")
+
+// stillAt reports whether path still names the open file f.
+func stillAt(f *os.File, path string) bool {
+	open, err := f.Stat()
+	if err != nil {
+		return false
+	}
+	named, err := os.Stat(path)
+	return err == nil && os.SameFile(open, named)
+}
 
 // lock takes an exclusive advisory lock on the whole file, held until the
 // file is closed (or the process dies), without waiting.

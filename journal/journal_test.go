@@ -171,6 +171,20 @@ func TestOrphansSkipsLiveJournals(t *testing.T) {
 		t.Fatal(err)
 	}
 	dead.Close()
+	// A journal whose creator died before naming it holds nothing; it is
+	// removed, unless its creator is alive and still naming it.
+	unborn := filepath.Join(dir, prefix+"-unborn"+suffix+".new")
+	if err := os.WriteFile(unborn, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	naming, err := os.Create(filepath.Join(dir, prefix+"-naming"+suffix+".new"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer naming.Close()
+	if err := lock(naming); err != nil {
+		t.Fatal(err)
+	}
 	// A file of another prefix is not ours.
 	if err := os.WriteFile(filepath.Join(dir, "other-x"+suffix), []byte("junk"), 0o600); err != nil {
 		t.Fatal(err)
@@ -181,6 +195,12 @@ func TestOrphansSkipsLiveJournals(t *testing.T) {
 	}
 	if len(orphans) != 1 || orphans[0].Name != dead.Name() {
 		t.Fatalf("orphans = %v, want only %s", orphans, dead.Name())
+	}
+	if _, err := os.Stat(unborn); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("an unborn journal was left: %v", err)
+	}
+	if _, err := os.Stat(naming.Name()); err != nil {
+		t.Errorf("a journal being created was removed: %v", err)
 	}
 	o := orphans[0]
 	if len(o.Records) != 2 || string(o.Records[1].Data) != "b" || o.Records[1].Seq != 2 {
@@ -271,4 +291,35 @@ func FuzzReadRecords(f *testing.F) {
 			t.Fatal("records read do not re-encode to the input's prefix")
 		}
 	})
+}
+
+// TestRemovedJournalIsNotAnOrphan covers the race of two processes folding
+// orphans: one locks a journal the other opened, folds it and removes it
+// before the other gets the lock. The other must then see the file is gone
+// (or replaced), not fold it again.
+func TestRemovedJournalIsNotAnOrphan(t *testing.T) {
+	dir := t.TempDir()
+	j := mustCreate(t, dir)
+	path := filepath.Join(dir, j.Name())
+	j.Close()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if !stillAt(f, path) {
+		t.Fatal("an untouched journal reads as moved")
+	}
+	if err := os.Remove(path); err != nil {
+		t.Fatal(err)
+	}
+	if stillAt(f, path) {
+		t.Fatal("a removed journal reads as still there")
+	}
+	if err := os.WriteFile(path, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if stillAt(f, path) {
+		t.Fatal("a new file under the old name reads as the same journal")
+	}
 }

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -326,4 +327,87 @@ func TestJournalOfLiveStoreIsNotTaken(t *testing.T) {
 		t.Fatalf("%d reads in the log, want 3", got)
 	}
 	storetest.MustVerify(t, db.Store)
+}
+
+// TestPlainOpenFoldsOrphans: a process that does not journal reads itself
+// (the CLI, e.g. "audit verify" after a crash) still folds the journals of
+// dead processes, so it sees every access they answered.
+func TestPlainOpenFoldsOrphans(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	master := mustMaster(t)
+	db := journaledStore(t, dir, master)
+	a, _ := storetest.MustTenant(t, db.Store, "Acme")
+	sub := storetest.MustSubject(t, db.Store, a, "ada@example.com", "Ada")
+	db.Close()
+
+	j, err := journal.Create(dir, "audit")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &steward.AuditEntry{Time: time.Now().UTC().Truncate(time.Microsecond), TenantID: a.TenantID, Actor: a.KeyID, Action: steward.ActionRead, SubjectID: sub.ID, Fields: []string{"email"}}
+	if _, err := j.Append([][]byte{auditlog.EncodeEntry(e), auditlog.EncodeEntry(e)}, nil); err != nil {
+		t.Fatal(err)
+	}
+	j.Close()
+
+	plain, err := sqlite.Open(ctx, dir, master, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer plain.Close()
+	if got := countReads(t, plain.Store, a.TenantID, sub.ID); got != 2 {
+		t.Fatalf("%d orphaned reads folded, want 2", got)
+	}
+	if files := journalFiles(t, dir); len(files) != 0 {
+		t.Fatalf("journals left: %v", files)
+	}
+	storetest.MustVerify(t, plain.Store)
+}
+
+// TestCloseDuringReads closes a journaling store while reads are being
+// answered: every read that was answered is in the log afterwards, and the
+// journal is gone.
+func TestCloseDuringReads(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	master := mustMaster(t)
+	db := journaledStore(t, dir, master)
+	a, _ := storetest.MustTenant(t, db.Store, "Acme")
+	sub := storetest.MustSubject(t, db.Store, a, "ada@example.com", "Ada")
+	before := countReads(t, db.Store, a.TenantID, sub.ID)
+	var answered atomic.Int64
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			for {
+				if _, err := db.Subject(ctx, a, sub.ID); err != nil {
+					return // Closed.
+				}
+				answered.Add(1)
+			}
+		})
+	}
+	time.Sleep(50 * time.Millisecond)
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	wg.Wait()
+	if answered.Load() == 0 {
+		t.Fatal("no read was answered before the close")
+	}
+	if files := journalFiles(t, dir); len(files) != 0 {
+		t.Fatalf("journals left after close: %v", files)
+	}
+	plain, err := sqlite.Open(ctx, dir, master, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer plain.Close()
+	if got := countReads(t, plain.Store, a.TenantID, sub.ID); int64(got) != int64(before)+answered.Load() {
+		t.Fatalf("%d reads in the log, %d answered", got-before, answered.Load())
+	}
+	if n := metaRows(t, dir); n != 0 {
+		t.Fatalf("%d fold marks left", n)
+	}
 }

@@ -72,7 +72,7 @@ func Open(ctx context.Context, dir string, master *keyring.Master, log *slog.Log
 	n := max(4, 8*runtime.GOMAXPROCS(0))
 	reader.SetMaxOpenConns(n)
 	reader.SetMaxIdleConns(n)
-	cfg := sqlstore.Config{Dialect: Dialect(), Writer: writer, Reader: reader, Master: master, Logger: log, KeyEpoch: newFileEpoch(dir)}
+	cfg := sqlstore.Config{Dialect: Dialect(), Writer: writer, Reader: reader, Master: master, Logger: log, KeyEpoch: newFileEpoch(dir), JournalDir: dir}
 	for _, o := range opts {
 		o(&cfg)
 	}

@@ -25,7 +25,9 @@ import (
 // before a write was asked for comes before it. A timer runs an empty batch
 // when no writes come. A crash between journal and fold loses nothing: the
 // next start folds what the journal holds beyond the mark. Entries keep the
-// time of the read; their log index is given when they are folded. Whoever
+// time of the read; their log index is given when they are folded (reads
+// that overlap may be sequenced in another order than their times, by the
+// microseconds between taking the time and the sequence number). Whoever
 // reads the log (listings, checkpoints, proofs, verification) folds first,
 // so it sees every access answered before it asked.
 
@@ -35,7 +37,8 @@ const journalPrefix = "audit"
 const (
 	// foldEvery is the longest a journaled entry waits to be folded.
 	foldEvery = 20 * time.Millisecond
-	// foldChunk bounds the entries folded in one commit.
+	// foldChunk bounds the entries of a dead process's journal folded in
+	// one commit; this many queued entries also wake the folder early.
 	foldChunk = 4096
 	// resetAbove is how far into its file a journal writes before, once
 	// everything in it is folded, it starts again from the beginning.
@@ -74,12 +77,8 @@ type auditJournal struct {
 
 func journalMetaName(name string) string { return "journal:" + name }
 
-// openAuditJournal folds what dead processes' journals hold, then starts a
-// journal of this process's own.
-func openAuditJournal(ctx context.Context, s *Store, dir string) (*auditJournal, error) {
-	if err := foldOrphans(ctx, s, dir); err != nil {
-		return nil, err
-	}
+// openAuditJournal starts a journal of this process's own.
+func openAuditJournal(s *Store, dir string) (*auditJournal, error) {
 	j, err := journal.Create(dir, journalPrefix)
 	if err != nil {
 		return nil, err
@@ -224,15 +223,16 @@ func (aj *auditJournal) run() {
 	}
 }
 
-// take removes up to foldChunk durable entries from the front of the
-// queue, for the writer's batch; it gives them back with untake if the
-// batch fails.
+// take removes every durable entry from the front of the queue, for the
+// writer's batch: all of them, so that none answered before a write was
+// asked for comes after it in the log. untake gives them back if the batch
+// fails.
 func (aj *auditJournal) take() []queuedEntry {
 	durable := aj.j.Durable() // Before aj.mu: Append holds the journal's lock while it takes aj.mu.
 	aj.mu.Lock()
 	defer aj.mu.Unlock()
 	n := 0
-	for n < len(aj.queue) && n < foldChunk && aj.queue[n].seq <= durable {
+	for n < len(aj.queue) && aj.queue[n].seq <= durable {
 		n++
 	}
 	if n == 0 {
@@ -272,6 +272,9 @@ func (aj *auditJournal) folded(taken []queuedEntry) {
 // settle gives taken entries back if their batch failed, or records that
 // they are folded.
 func (aj *auditJournal) settle(taken []queuedEntry, err error) {
+	if len(taken) == 0 {
+		return // A batch that folded nothing says nothing about folding.
+	}
 	aj.mu.Lock()
 	aj.lastErr = err
 	aj.mu.Unlock()
@@ -326,15 +329,12 @@ func (aj *auditJournal) close() error {
 func (aj *auditJournal) shutdown() error {
 	close(aj.stop)
 	<-aj.done
+	// No read may be answered from here on: every one answered before is
+	// durable and queued, and the fold below takes them all.
+	aj.j.Seal()
 	if err := aj.fold(context.Background()); err != nil {
 		aj.j.Close()
 		return fmt.Errorf("fold audit journal at close: %w", err)
-	}
-	aj.mu.Lock()
-	left := len(aj.queue)
-	aj.mu.Unlock()
-	if left > 0 {
-		return aj.j.Close() // Appends that never became durable; nothing was answered.
 	}
 	name := aj.j.Name()
 	if err := aj.j.Remove(); err != nil {

@@ -38,6 +38,10 @@ type Config struct {
 	// AuditJournalDir, if set, is where reads are journaled before they
 	// are folded into the audit log (see auditjournal.go).
 	AuditJournalDir string
+	// JournalDir is where audit journals may be found: journals there that
+	// no live process holds are folded into the log when the store opens,
+	// whether or not this store journals reads itself.
+	JournalDir string
 	// KeyEpoch, if set, lets the store remember authenticated API keys
 	// until a revocation is announced (see authcache.go).
 	KeyEpoch KeyEpoch
@@ -94,14 +98,21 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	}
 	s.keys = newKeyCache(s)
 	s.w = newWriter(s, cfg.MaxBatch)
+	journals := cfg.JournalDir
 	if cfg.AuditJournalDir != "" {
-		aj, err := openAuditJournal(ctx, s, cfg.AuditJournalDir)
-		if err != nil {
-			s.w.close()
-			s.stmts.close()
-			return nil, err
-		}
-		s.aj = aj
+		journals = cfg.AuditJournalDir
+	}
+	var err error
+	if journals != "" {
+		err = foldOrphans(ctx, s, journals)
+	}
+	if err == nil && cfg.AuditJournalDir != "" {
+		s.aj, err = openAuditJournal(s, cfg.AuditJournalDir)
+	}
+	if err != nil {
+		s.w.close()
+		s.stmts.close()
+		return nil, err
 	}
 	return s, nil
 }

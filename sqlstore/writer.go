@@ -298,6 +298,9 @@ func (w *writer) try(batch []*op, taken []queuedEntry) error {
 			continue
 		}
 		if o.fn == nil {
+			for _, e := range o.entries {
+				e.Time = now // This attempt's time, also when the batch is retried.
+			}
 			entries = append(entries, o.entries...)
 			continue
 		}
