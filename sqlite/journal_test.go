@@ -33,6 +33,24 @@ func journaledStore(tb testing.TB, dir string, master *keyring.Master) *sqlite.D
 	return db
 }
 
+// journalFixture is a journaling store with a tenant and one subject.
+type journalFixture struct {
+	dir    string
+	master *keyring.Master
+	db     *sqlite.DB
+	a      steward.Actor
+	sub    *steward.Subject
+}
+
+func newJournalFixture(tb testing.TB) *journalFixture {
+	tb.Helper()
+	f := &journalFixture{dir: tb.TempDir(), master: mustMaster(tb)}
+	f.db = journaledStore(tb, f.dir, f.master)
+	f.a, _ = storetest.MustTenant(tb, f.db.Store, "Acme")
+	f.sub = storetest.MustSubject(tb, f.db.Store, f.a, "ada@example.com", "Ada")
+	return f
+}
+
 func journalFiles(tb testing.TB, dir string) []string {
 	tb.Helper()
 	files, err := filepath.Glob(filepath.Join(dir, "audit-*.journal"))
@@ -92,11 +110,8 @@ func mustMaster(tb testing.TB) *keyring.Master {
 // nothing.
 func TestJournalFoldsOrphanExactlyOnce(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	master := mustMaster(t)
-	db := journaledStore(t, dir, master)
-	a, _ := storetest.MustTenant(t, db.Store, "Acme")
-	sub := storetest.MustSubject(t, db.Store, a, "ada@example.com", "Ada")
+	f := newJournalFixture(t)
+	dir, master, db, a, sub := f.dir, f.master, f.db, f.a, f.sub
 	before := countReads(t, db.Store, a.TenantID, sub.ID)
 	if err := db.Close(); err != nil {
 		t.Fatal(err)
@@ -233,11 +248,9 @@ func TestJournalReadsAreCountedUnderLoad(t *testing.T) {
 // go on.
 func TestJournalFailureRefusesReads(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	db := journaledStore(t, dir, mustMaster(t))
+	f := newJournalFixture(t)
+	dir, db, a, sub := f.dir, f.db, f.a, f.sub
 	defer db.Close()
-	a, _ := storetest.MustTenant(t, db.Store, "Acme")
-	sub := storetest.MustSubject(t, db.Store, a, "ada@example.com", "Ada")
 	if _, err := db.Subject(ctx, a, sub.ID); err != nil {
 		t.Fatal(err)
 	}
@@ -334,11 +347,8 @@ func TestJournalOfLiveStoreIsNotTaken(t *testing.T) {
 // dead processes, so it sees every access they answered.
 func TestPlainOpenFoldsOrphans(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	master := mustMaster(t)
-	db := journaledStore(t, dir, master)
-	a, _ := storetest.MustTenant(t, db.Store, "Acme")
-	sub := storetest.MustSubject(t, db.Store, a, "ada@example.com", "Ada")
+	f := newJournalFixture(t)
+	dir, master, db, a, sub := f.dir, f.master, f.db, f.a, f.sub
 	db.Close()
 
 	j, err := journal.Create(dir, "audit")
@@ -370,11 +380,8 @@ func TestPlainOpenFoldsOrphans(t *testing.T) {
 // journal is gone.
 func TestCloseDuringReads(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	master := mustMaster(t)
-	db := journaledStore(t, dir, master)
-	a, _ := storetest.MustTenant(t, db.Store, "Acme")
-	sub := storetest.MustSubject(t, db.Store, a, "ada@example.com", "Ada")
+	f := newJournalFixture(t)
+	dir, master, db, a, sub := f.dir, f.master, f.db, f.a, f.sub
 	before := countReads(t, db.Store, a.TenantID, sub.ID)
 	var answered atomic.Int64
 	var wg sync.WaitGroup
