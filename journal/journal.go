@@ -68,6 +68,7 @@ type Journal struct {
 	pos     int64  // Where the next group is written.
 	alloc   int64  // Bytes of the file filled (records or zeros ahead).
 	err     error  // Set for good once a write or sync failed, or on Close.
+	syncs   uint64 // Groups written and synced.
 }
 
 // growBy is how much zero-filled room the file gains at a time.
@@ -162,6 +163,7 @@ func (j *Journal) Append(records [][]byte, assigned func(first uint64)) (uint64,
 			j.err = fmt.Errorf("journal %s failed: %w", j.Name(), err)
 		} else {
 			j.durable, j.pos = upTo, pos
+			j.syncs++
 			if cap(buf) <= 1<<16 && j.buf == nil {
 				j.buf = buf[:0] // Reuse the group's buffer.
 			}
@@ -208,6 +210,14 @@ func (j *Journal) grow(alloc, end int64) (int64, error) {
 		return alloc, err
 	}
 	return target, nil
+}
+
+// Stats returns how many groups have been synced and how many records
+// they held, for monitoring how well appends are grouped.
+func (j *Journal) Stats() (syncs, records uint64) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.syncs, j.durable
 }
 
 // Durable returns the sequence number up to which every record is on

@@ -9,6 +9,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/stewardhq/steward"
 	"github.com/stewardhq/steward/auditlog"
 	"github.com/stewardhq/steward/journal"
@@ -73,6 +75,8 @@ type auditJournal struct {
 
 	closeOnce sync.Once
 	closeErr  error
+
+	foldFailures prometheus.Counter
 }
 
 func journalMetaName(name string) string { return "journal:" + name }
@@ -83,7 +87,12 @@ func openAuditJournal(s *Store, dir string) (*auditJournal, error) {
 	if err != nil {
 		return nil, err
 	}
-	aj := &auditJournal{s: s, j: j, kick: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
+	aj := &auditJournal{s: s, j: j, kick: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{}),
+		foldFailures: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "steward_audit_journal_fold_failures_total",
+			Help: "Batches that failed to fold journaled read audits into the audit log (they are retried).",
+		}),
+	}
 	go aj.run()
 	return aj, nil
 }
@@ -279,10 +288,18 @@ func (aj *auditJournal) settle(taken []queuedEntry, err error) {
 	aj.lastErr = err
 	aj.mu.Unlock()
 	if err != nil {
+		aj.foldFailures.Inc()
 		aj.untake(taken)
 		return
 	}
 	aj.folded(taken)
+}
+
+// queued returns how many entries wait to be folded.
+func (aj *auditJournal) queued() int {
+	aj.mu.Lock()
+	defer aj.mu.Unlock()
+	return len(aj.queue)
 }
 
 // pending returns the sequence number up to which every journaled entry

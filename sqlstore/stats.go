@@ -35,5 +35,23 @@ func (s *writerStats) observe(ops int, d time.Duration) {
 
 // Collectors returns the store's Prometheus metrics.
 func (s *Store) Collectors() []prometheus.Collector {
-	return []prometheus.Collector{s.w.stats.batchSize, s.w.stats.commitDur}
+	cs := []prometheus.Collector{s.w.stats.batchSize, s.w.stats.commitDur}
+	if aj := s.aj; aj != nil {
+		cs = append(cs,
+			prometheus.NewCounterFunc(prometheus.CounterOpts{
+				Name: "steward_audit_journal_syncs_total",
+				Help: "Groups of read audits made durable together in the audit journal (one fdatasync each).",
+			}, func() float64 { n, _ := aj.j.Stats(); return float64(n) }),
+			prometheus.NewCounterFunc(prometheus.CounterOpts{
+				Name: "steward_audit_journal_records_total",
+				Help: "Read audits made durable in the audit journal.",
+			}, func() float64 { _, n := aj.j.Stats(); return float64(n) }),
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+				Name: "steward_audit_journal_queued",
+				Help: "Journaled read audits not yet folded into the audit log.",
+			}, func() float64 { return float64(aj.queued()) }),
+			aj.foldFailures,
+		)
+	}
+	return cs
 }

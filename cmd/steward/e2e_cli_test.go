@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -590,6 +591,27 @@ func TestPublicEndpoints(t *testing.T) {
 		if !strings.Contains(metrics, want) {
 			t.Errorf("metrics lack %s", want)
 		}
+	}
+	// Seven reads were audited through the journal (three gets, three
+	// message listings, one find), in at most seven fdatasyncs.
+	journaled := func(name string) float64 {
+		m := regexp.MustCompile(`(?m)^` + name + ` (\S+)$`).FindStringSubmatch(metrics)
+		if m == nil {
+			t.Errorf("metrics lack %s", name)
+			return -1
+		}
+		v, _ := strconv.ParseFloat(m[1], 64)
+		return v
+	}
+	records, syncs := journaled("steward_audit_journal_records_total"), journaled("steward_audit_journal_syncs_total")
+	if records != 7 || syncs < 1 || syncs > records {
+		t.Errorf("journal metrics: %v records in %v syncs, want 7 in 1 to 7", records, syncs)
+	}
+	if q := journaled("steward_audit_journal_queued"); q < 0 || q > 7 {
+		t.Errorf("journal queue %v", q)
+	}
+	if f := journaled("steward_audit_journal_fold_failures_total"); f != 0 {
+		t.Errorf("%v fold failures", f)
 	}
 	labelValue := regexp.MustCompile(`="([^"]*)"`)
 	for line := range strings.Lines(metrics) {
