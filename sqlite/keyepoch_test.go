@@ -17,18 +17,7 @@ import (
 // refuse the key on its very next request.
 func TestRevocationReachesOtherProcesses(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	master := mustMaster(t)
-	server, err := sqlite.Open(ctx, dir, master, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer server.Close()
-	cli, err := sqlite.Open(ctx, dir, master, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cli.Close()
+	server, cli := twoProcesses(t)
 
 	a, token := storetest.MustTenant(t, server.Store, "Acme")
 	_, other, err := server.CreateAPIKey(ctx, a.TenantID, "other")
@@ -66,6 +55,23 @@ func TestRevocationReachesOtherProcesses(t *testing.T) {
 	if _, err := server.Authenticate(ctx, t2); steward.ErrorCode(err) != steward.EUnauthorized {
 		t.Fatalf("a key revoked in-process still authenticates: %v", err)
 	}
+}
+
+// twoProcesses opens two stores on the same new data directory, as two
+// processes (a server and the CLI) would, and closes them at the end.
+func twoProcesses(tb testing.TB) (*sqlite.DB, *sqlite.DB) {
+	tb.Helper()
+	dir, master := tb.TempDir(), mustMaster(tb)
+	var dbs [2]*sqlite.DB
+	for i := range dbs {
+		db, err := sqlite.Open(context.Background(), dir, master, nil)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		tb.Cleanup(func() { db.Close() })
+		dbs[i] = db
+	}
+	return dbs[0], dbs[1]
 }
 
 // TestAuthenticatedKeysAreRemembered shows the cache is what answers: a

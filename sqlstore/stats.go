@@ -35,7 +35,12 @@ func (s *writerStats) observe(ops int, d time.Duration) {
 
 // Collectors returns the store's Prometheus metrics.
 func (s *Store) Collectors() []prometheus.Collector {
-	cs := []prometheus.Collector{s.w.stats.batchSize, s.w.stats.commitDur}
+	cs := []prometheus.Collector{s.w.stats.batchSize, s.w.stats.commitDur,
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "steward_lookup_cache_entries",
+			Help: "Blind index to subject hints held in memory for finds.",
+		}, func() float64 { return float64(s.LookupCacheSize()) }),
+	}
 	if aj := s.aj; aj != nil {
 		cs = append(cs,
 			prometheus.NewCounterFunc(prometheus.CounterOpts{

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -61,7 +62,12 @@ type Store struct {
 	w      *writer
 	aj     *auditJournal // Nil unless reads are journaled.
 	auth   *authCache    // Nil unless a KeyEpoch is configured.
-	stmts  readStatements
+	// lookups caches blind index → subject id hints for finds.
+	lookups   *lookupCache
+	stopWarm  chan struct{}
+	warmed    chan struct{}
+	closeWarm sync.Once
+	stmts     readStatements
 	// policies caches parsed policy versions for enforcement.
 	policies enforcedCache
 }
@@ -82,7 +88,8 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if cfg.MaxBatch <= 0 {
 		cfg.MaxBatch = 512
 	}
-	s := &Store{d: cfg.Dialect, wdb: cfg.Writer, rdb: cfg.Reader, log: cfg.Logger, reload: cfg.ReloadMaster, auth: newAuthCache(cfg.KeyEpoch)}
+	s := &Store{d: cfg.Dialect, wdb: cfg.Writer, rdb: cfg.Reader, log: cfg.Logger, reload: cfg.ReloadMaster, auth: newAuthCache(cfg.KeyEpoch),
+		lookups: newLookupCache(), stopWarm: make(chan struct{}), warmed: make(chan struct{})}
 	s.master.Store(cfg.Master)
 	if err := s.checkMasterKey(ctx); err != nil {
 		return nil, err
@@ -114,12 +121,18 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		s.stmts.close()
 		return nil, err
 	}
+	go func() {
+		defer close(s.warmed)
+		s.warmLookups(s.stopWarm)
+	}()
 	return s, nil
 }
 
 // Close stops accepting writes, commits what is queued and closes the
 // prepared statements. The caller closes the databases.
 func (s *Store) Close() error {
+	s.closeWarm.Do(func() { close(s.stopWarm) })
+	<-s.warmed
 	var jerr error
 	if s.aj != nil {
 		jerr = s.aj.close()

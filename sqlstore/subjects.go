@@ -183,6 +183,7 @@ func (s *Store) CreateSubject(ctx context.Context, a steward.Actor, sub *steward
 			got, err := s.Subject(ctx, a, replay)
 			return got, true, err
 		}
+		s.putLookups(a.TenantID, out.ID, lookups)
 		return &out, false, nil
 	}
 }
@@ -265,13 +266,22 @@ func (s *Store) FindSubject(ctx context.Context, a steward.Actor, by steward.Sub
 	if err != nil {
 		return nil, internal("index key", err)
 	}
-	ss, err := scanSealed(s.stmts.find.QueryRowContext(pointCtx(ctx), a.TenantID, kind, ik.Blind(kind, value)))
+	blind := ik.Blind(kind, value)
+	k := s.lookups.key(a.TenantID, kind, blind)
+	if sub, ok := s.findCached(ctx, a, kind, value, k); ok {
+		if err := s.auditRead(ctx, auditEntry(a, steward.ActionRead, sub.ID, sub.Profile.FieldNames())); err != nil {
+			return nil, err
+		}
+		return sub, nil
+	}
+	ss, err := scanSealed(s.stmts.find.QueryRowContext(pointCtx(ctx), a.TenantID, kind, blind))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, steward.Errorf(steward.ENotFound, kind, "no subject with this %s", kind)
 	}
 	if err != nil {
 		return nil, internal("find subject", err)
 	}
+	s.lookups.put(k, ss.id)
 	return s.openAudited(ctx, a, ss)
 }
 
@@ -329,7 +339,9 @@ func (s *Store) UpdateSubject(ctx context.Context, a steward.Actor, id string, p
 		return nil, internal("index key", err)
 	}
 	var out *steward.Subject
+	var removed, added map[string][]byte // Blind indexes the update changed.
 	err = s.w.do(ctx, func(tx *Tx) error {
+		removed, added = map[string][]byte{}, map[string][]byte{}
 		ss, err := scanSealed(tx.QueryRow(ctx, `SELECT `+subjectColumns+` FROM subjects s WHERE s.tenant_id = ? AND s.id = ?`+tx.d.ForUpdate, a.TenantID, id))
 		if errors.Is(err, sql.ErrNoRows) {
 			return s.notFoundOrGone(ctx, s.txTombstone(tx), a.TenantID, id)
@@ -358,11 +370,13 @@ func (s *Store) UpdateSubject(ctx context.Context, a steward.Actor, id string, p
 				if _, err := tx.Exec(ctx, `DELETE FROM subject_lookups WHERE tenant_id = ? AND kind = ? AND hash = ?`, a.TenantID, kind, before[kind]); err != nil {
 					return internal("delete lookup", err)
 				}
+				removed[kind] = before[kind]
 			}
 			if after[kind] != nil {
 				if err := insertLookup(ctx, tx, a.TenantID, kind, after[kind], id); err != nil {
 					return err
 				}
+				added[kind] = after[kind]
 			}
 		}
 		profile, err := seal(sk, &sub.Profile)
@@ -381,6 +395,8 @@ func (s *Store) UpdateSubject(ctx context.Context, a steward.Actor, id string, p
 	if err != nil {
 		return nil, err
 	}
+	s.dropLookups(a.TenantID, removed)
+	s.putLookups(a.TenantID, id, added)
 	return out, nil
 }
 
@@ -391,6 +407,7 @@ func (s *Store) UpdateSubject(ctx context.Context, a steward.Actor, id string, p
 func (s *Store) EraseSubject(ctx context.Context, a steward.Actor, id string) (*steward.ErasureReceipt, error) {
 	receipt := &steward.ErasureReceipt{ID: steward.NewID("era"), SubjectID: id}
 	var entry *steward.AuditEntry
+	var shredded map[string][]byte
 	err := s.w.do(ctx, func(tx *Tx) error {
 		var one int
 		err := tx.QueryRow(ctx, `SELECT 1 FROM subjects WHERE tenant_id = ? AND id = ?`+tx.d.ForUpdate, a.TenantID, id).Scan(&one)
@@ -409,6 +426,12 @@ func (s *Store) EraseSubject(ctx context.Context, a steward.Actor, id string) (*
 		accs, err := tx.Exec(ctx, `DELETE FROM policy_acceptances WHERE tenant_id = ? AND subject_id = ?`, a.TenantID, id)
 		if err != nil {
 			return internal("delete policy acceptances", err)
+		}
+		// The blind indexes are read before they go, so that this process
+		// forgets them too once the erasure commits.
+		shredded, err = subjectLookups(ctx, tx, a.TenantID, id)
+		if err != nil {
+			return err
 		}
 		lookups, err := tx.Exec(ctx, `DELETE FROM subject_lookups WHERE tenant_id = ? AND subject_id = ?`, a.TenantID, id)
 		if err != nil {
@@ -440,6 +463,29 @@ func (s *Store) EraseSubject(ctx context.Context, a steward.Actor, id string) (*
 	if err != nil {
 		return nil, err
 	}
+	s.dropLookups(a.TenantID, shredded)
 	receipt.AuditIndex = entry.Index
 	return receipt, nil
+}
+
+// subjectLookups reads a subject's blind indexes by kind.
+func subjectLookups(ctx context.Context, tx *Tx, tenant, id string) (map[string][]byte, error) {
+	rows, err := tx.Query(ctx, `SELECT kind, hash FROM subject_lookups WHERE tenant_id = ? AND subject_id = ?`, tenant, id)
+	if err != nil {
+		return nil, internal("read lookups", err)
+	}
+	defer rows.Close()
+	out := map[string][]byte{}
+	for rows.Next() {
+		var kind string
+		var h []byte
+		if err := rows.Scan(&kind, &h); err != nil {
+			return nil, internal("read lookups", err)
+		}
+		out[kind] = h
+	}
+	if err := rows.Err(); err != nil {
+		return nil, internal("read lookups", err)
+	}
+	return out, nil
 }

@@ -46,6 +46,7 @@ func Run(t *testing.T, open Opener) {
 		{"APIKeys", testAPIKeys},
 		{"CreateSubject", testCreateSubject},
 		{"FindSubject", testFindSubject},
+		{"FindAfterChanges", testFindAfterChanges},
 		{"ListSubjects", testListSubjects},
 		{"UpdateSubject", testUpdateSubject},
 		{"Conflicts", testConflicts},
