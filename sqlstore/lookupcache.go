@@ -129,6 +129,7 @@ func (s *Store) warmLookups(stop <-chan struct{}) {
 			return
 		default:
 		}
+		start := time.Now()
 		n, full, err := s.warmPage(q, &tenant, &kind, &hash, page)
 		if err != nil {
 			s.log.Warn("warm the lookup cache", "err", err)
@@ -137,7 +138,13 @@ func (s *Store) warmLookups(stop <-chan struct{}) {
 		if n < page || full {
 			return
 		}
-		time.Sleep(time.Millisecond) // Leave room for requests.
+		// Rest as long as the page took: warming takes at most half a
+		// core from the requests being served meanwhile.
+		select {
+		case <-stop:
+			return
+		case <-time.After(time.Since(start)):
+		}
 	}
 }
 
