@@ -26,7 +26,8 @@ import (
 // so the log keeps the order in which things happened: a read answered
 // before a write was asked for comes before it. A timer runs an empty batch
 // when no writes come. A crash between journal and fold loses nothing: the
-// next start folds what the journal holds beyond the mark. Entries keep the
+// next process to open the store folds what the journal holds beyond the
+// mark (see foldOrphans). Entries keep the
 // time of the read; their log index is given when they are folded (reads
 // that overlap may be sequenced in another order than their times, by the
 // microseconds between taking the time and the sequence number). Whoever
