@@ -9,6 +9,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/stewardhq/steward"
 )
 
@@ -24,6 +26,8 @@ type lookupCache struct {
 	seed maphash.Seed
 	mu   sync.RWMutex
 	m    map[uint64][16]byte
+	// outcomes counts finds by what the cache did for them.
+	outcomes *prometheus.CounterVec
 }
 
 // maxLookupEntries bounds the cache: about 50 bytes an entry with the
@@ -32,7 +36,12 @@ type lookupCache struct {
 const maxLookupEntries = 3 << 20
 
 func newLookupCache() *lookupCache {
-	return &lookupCache{seed: maphash.MakeSeed(), m: map[uint64][16]byte{}}
+	return &lookupCache{seed: maphash.MakeSeed(), m: map[uint64][16]byte{},
+		outcomes: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "steward_lookup_cache_finds_total",
+			Help: "Finds by what the lookup cache did: hit (answered from its hint), stale (its hint was checked and dropped), miss.",
+		}, []string{"outcome"}),
+	}
 }
 
 func (c *lookupCache) key(tenant, kind string, blind []byte) uint64 {
@@ -197,20 +206,24 @@ func (s *Store) warmPage(q, tenant, kind string, after *[]byte) (n int, full boo
 func (s *Store) findCached(ctx context.Context, a steward.Actor, kind, value string, k uint64) (*steward.Subject, bool) {
 	id, ok := s.lookups.get(k)
 	if !ok {
+		s.lookups.outcomes.WithLabelValues("miss").Inc()
 		return nil, false
 	}
 	ss, err := scanSealed(s.stmts.subject.QueryRowContext(pointCtx(ctx), a.TenantID, id))
 	if err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			s.lookups.drop(k) // Erased, perhaps by another process.
+			s.lookups.outcomes.WithLabelValues("stale").Inc()
 		}
 		return nil, false
 	}
 	sub, _, err := s.open(ctx, a.TenantID, ss)
 	if err != nil || !hasLookupValue(&sub.Profile, kind, value) {
 		s.lookups.drop(k)
+		s.lookups.outcomes.WithLabelValues("stale").Inc()
 		return nil, false
 	}
+	s.lookups.outcomes.WithLabelValues("hit").Inc()
 	return sub, true
 }
 

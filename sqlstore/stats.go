@@ -40,6 +40,7 @@ func (s *Store) Collectors() []prometheus.Collector {
 			Name: "steward_lookup_cache_entries",
 			Help: "Blind index to subject hints held in memory for finds.",
 		}, func() float64 { return float64(s.LookupCacheSize()) }),
+		s.lookups.outcomes,
 	}
 	if aj := s.aj; aj != nil {
 		cs = append(cs,

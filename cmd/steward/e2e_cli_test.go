@@ -595,7 +595,7 @@ func TestPublicEndpoints(t *testing.T) {
 	// Seven reads were audited through the journal (three gets, three
 	// message listings, one find), in at most seven fdatasyncs.
 	journaled := func(name string) float64 {
-		m := regexp.MustCompile(`(?m)^` + name + ` (\S+)$`).FindStringSubmatch(metrics)
+		m := regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(name) + ` (\S+)$`).FindStringSubmatch(metrics)
 		if m == nil {
 			t.Errorf("metrics lack %s", name)
 			return -1
@@ -612,6 +612,11 @@ func TestPublicEndpoints(t *testing.T) {
 	}
 	if f := journaled("steward_audit_journal_fold_failures_total"); f != 0 {
 		t.Errorf("%v fold failures", f)
+	}
+	// The one find took its hint from the lookup cache, which the create
+	// had filled.
+	if hit := journaled(`steward_lookup_cache_finds_total{outcome="hit"}`); hit != 1 {
+		t.Errorf("lookup cache hits: %v, want 1", hit)
 	}
 	labelValue := regexp.MustCompile(`="([^"]*)"`)
 	for line := range strings.Lines(metrics) {
