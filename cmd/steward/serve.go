@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/stewardhq/steward/httpapi"
+	"github.com/stewardhq/steward/journal"
 )
 
 // runServe starts the HTTP API and stops gracefully when ctx ends: the
@@ -33,7 +34,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	sf.journalReads = true
+	sf.journalReads = journal.Supported
 	st, err := sf.open(ctx, log)
 	if err != nil {
 		return err
