@@ -67,6 +67,7 @@ type Journal struct {
 	pos     int64  // Where the next group is written.
 	alloc   int64  // Bytes of the file filled (records or zeros ahead).
 	err     error  // Set for good once a write or sync failed, or on Close.
+	held    bool   // Appends wait (see Hold).
 	syncs   uint64 // Groups written and synced.
 }
 
@@ -132,6 +133,9 @@ func (j *Journal) Append(records [][]byte, assigned func(first uint64)) (uint64,
 	}
 	j.mu.Lock()
 	defer j.mu.Unlock()
+	for j.held && j.err == nil {
+		j.cond.Wait()
+	}
 	if j.err != nil {
 		return 0, j.err
 	}
@@ -232,6 +236,27 @@ func (j *Journal) Size() int64 {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	return j.pos
+}
+
+// Hold makes new appends wait and returns once everything appended so far
+// is durable: with appends arriving all the time, it is how the owner gets
+// a moment in which it has copied every record, to Reset. Release lets the
+// appends go on.
+func (j *Journal) Hold() {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.held = true
+	for j.err == nil && (j.syncing || len(j.buf) > 0 || j.durable < j.nextSeq-1) {
+		j.cond.Wait()
+	}
+}
+
+// Release ends a Hold.
+func (j *Journal) Release() {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.held = false
+	j.cond.Broadcast()
 }
 
 // Reset starts writing from the beginning of the file again if every

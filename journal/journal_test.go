@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
+	"time"
 )
 
 const prefix = "audit"
@@ -321,5 +322,76 @@ func TestRemovedJournalIsNotAnOrphan(t *testing.T) {
 	}
 	if stillAt(f, path) {
 		t.Fatal("a new file under the old name reads as the same journal")
+	}
+}
+
+// TestHoldLetsResetHappenUnderLoad keeps appenders busy while the owner
+// holds the journal, sees everything durable, resets and releases: no
+// append is lost or numbered twice, and writing resumes at the start.
+func TestHoldLetsResetHappenUnderLoad(t *testing.T) {
+	dir := t.TempDir()
+	j := mustCreate(t, dir)
+	defer j.Close()
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	acked := map[uint64]bool{}
+	for w := range 4 {
+		wg.Go(func() {
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				last, err := j.Append([][]byte{fmt.Appendf(nil, "w%d-%d", w, i)}, nil)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				mu.Lock()
+				if acked[last] {
+					t.Errorf("seq %d handed out twice", last)
+				}
+				acked[last] = true
+				mu.Unlock()
+			}
+		})
+	}
+	resets := 0
+	for range 5 {
+		time.Sleep(5 * time.Millisecond)
+		j.Hold()
+		copied := j.Durable()
+		mu.Lock()
+		n := len(acked)
+		mu.Unlock()
+		if uint64(n) > copied {
+			t.Fatalf("%d appends acknowledged, only %d durable, during a hold", n, copied)
+		}
+		if ok, err := j.Reset(copied); err != nil || !ok {
+			t.Fatalf("reset during a hold: %v, %v", ok, err)
+		}
+		resets++
+		if j.Size() != 0 {
+			t.Fatalf("size %d after reset", j.Size())
+		}
+		j.Release()
+	}
+	close(stop)
+	wg.Wait()
+	// The file now starts with what was written after the last reset,
+	// numbered on from where the numbering was.
+	recs := readFile(t, filepath.Join(dir, j.Name()))
+	if len(recs) == 0 {
+		t.Fatal("nothing written after the last reset")
+	}
+	if first := recs[0].Seq; first <= 1 {
+		t.Fatalf("numbering restarted: first record after %d resets has seq %d", resets, first)
+	}
+	for _, r := range recs {
+		if !acked[r.Seq] {
+			t.Fatalf("record %d was never acknowledged", r.Seq)
+		}
 	}
 }

@@ -418,3 +418,46 @@ func TestCloseDuringReads(t *testing.T) {
 		t.Fatalf("%d fold marks left", n)
 	}
 }
+
+// TestJournalStaysBoundedUnderLoad reads without pause for more than the
+// journal's restart size: the file must start over (reads held for the
+// moment it takes) instead of growing, and every read must reach the log.
+func TestJournalStaysBoundedUnderLoad(t *testing.T) {
+	if testing.Short() {
+		t.Skip("reads about 14 MB of audit entries")
+	}
+	ctx := context.Background()
+	f := newJournalFixture(t)
+	defer f.db.Close()
+	before := countReads(t, f.db.Store, f.a.TenantID, f.sub.ID)
+	var answered atomic.Int64
+	var wg sync.WaitGroup
+	for range 16 {
+		wg.Go(func() {
+			for range 3000 {
+				if _, err := f.db.Subject(ctx, f.a, f.sub.ID); err != nil {
+					t.Error(err)
+					return
+				}
+				answered.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	files := journalFiles(t, f.dir)
+	if len(files) != 1 {
+		t.Fatalf("journals: %v", files)
+	}
+	fi, err := os.Stat(files[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 48,000 entries of about 300 bytes would be 14 MB and more; the file
+	// starts over past 4 MiB and is filled ahead 4 MiB at a time.
+	if fi.Size() > 8<<20 {
+		t.Fatalf("the journal grew to %d bytes", fi.Size())
+	}
+	if got := countReads(t, f.db.Store, f.a.TenantID, f.sub.ID); int64(got-before) != answered.Load() {
+		t.Fatalf("%d reads in the log, %d answered", got-before, answered.Load())
+	}
+}

@@ -229,8 +229,30 @@ func (aj *auditJournal) run() {
 		}
 		if err := aj.fold(context.Background()); err != nil {
 			aj.s.log.Error("fold audit journal", "err", err)
+			continue
+		}
+		if aj.j.Size() > resetAbove {
+			if err := aj.restart(); err != nil {
+				aj.s.log.Error("restart audit journal", "err", err)
+			}
 		}
 	}
+}
+
+// restart starts the journal's file over. Under steady load some append is
+// always in flight, so it holds new appends for the moment it takes to
+// fold everything and reset (a few milliseconds, once every few MB).
+func (aj *auditJournal) restart() error {
+	aj.j.Hold()
+	defer aj.j.Release()
+	if err := aj.fold(context.Background()); err != nil {
+		return err
+	}
+	aj.mu.Lock()
+	seq := aj.foldedSeq
+	aj.mu.Unlock()
+	_, err := aj.j.Reset(seq)
+	return err
 }
 
 // take removes every durable entry from the front of the queue, for the
@@ -262,21 +284,14 @@ func (aj *auditJournal) untake(taken []queuedEntry) {
 	aj.queue = append(taken, aj.queue...)
 }
 
-// folded records that a batch holding taken committed, and starts the
-// journal's file over once it has grown and everything in it is folded.
+// folded records that a batch holding taken committed.
 func (aj *auditJournal) folded(taken []queuedEntry) {
 	if len(taken) == 0 {
 		return
 	}
 	aj.mu.Lock()
 	aj.foldedSeq = taken[len(taken)-1].seq
-	seq := aj.foldedSeq
 	aj.mu.Unlock()
-	if aj.j.Size() > resetAbove {
-		if _, err := aj.j.Reset(seq); err != nil {
-			aj.s.log.Error("reset audit journal", "err", err)
-		}
-	}
 }
 
 // settle gives taken entries back if their batch failed, or records that
