@@ -24,9 +24,9 @@ import (
 )
 
 // journaledStore opens a store in dir that journals read audits.
-func journaledStore(tb testing.TB, dir string, master *keyring.Master) *sqlite.DB {
+func journaledStore(tb testing.TB, dir string, master *keyring.Master, opts ...sqlstore.Option) *sqlite.DB {
 	tb.Helper()
-	db, err := sqlite.Open(context.Background(), dir, master, nil, sqlstore.WithAuditJournal(dir))
+	db, err := sqlite.Open(context.Background(), dir, master, nil, append([]sqlstore.Option{sqlstore.WithAuditJournal(dir)}, opts...)...)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -42,10 +42,10 @@ type journalFixture struct {
 	sub    *steward.Subject
 }
 
-func newJournalFixture(tb testing.TB) *journalFixture {
+func newJournalFixture(tb testing.TB, opts ...sqlstore.Option) *journalFixture {
 	tb.Helper()
 	f := &journalFixture{dir: tb.TempDir(), master: mustMaster(tb)}
-	f.db = journaledStore(tb, f.dir, f.master)
+	f.db = journaledStore(tb, f.dir, f.master, opts...)
 	f.a, _ = storetest.MustTenant(tb, f.db.Store, "Acme")
 	f.sub = storetest.MustSubject(tb, f.db.Store, f.a, "ada@example.com", "Ada")
 	return f
@@ -427,7 +427,7 @@ func TestJournalStaysBoundedUnderLoad(t *testing.T) {
 		t.Skip("reads about 14 MB of audit entries")
 	}
 	ctx := context.Background()
-	f := newJournalFixture(t)
+	f := newJournalFixture(t, sqlstore.WithAuditJournalRestart(4<<20))
 	defer f.db.Close()
 	before := countReads(t, f.db.Store, f.a.TenantID, f.sub.ID)
 	var answered atomic.Int64

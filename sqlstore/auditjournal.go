@@ -44,14 +44,22 @@ const (
 	// one commit; this many queued entries also wake the folder early.
 	foldChunk = 4096
 	// resetAbove is how far into its file a journal writes before, once
-	// everything in it is folded, it starts again from the beginning.
-	resetAbove = 4 << 20
+	// everything in it is folded, it starts again from the beginning:
+	// about 100,000 reads, so the brief hold that takes is rare.
+	resetAbove = 32 << 20
 )
 
 // WithAuditJournal makes a store journal read audits in files in dir (see
 // auditJournal). Only the process serving requests needs it.
 func WithAuditJournal(dir string) Option {
 	return func(c *Config) { c.AuditJournalDir = dir }
+}
+
+// WithAuditJournalRestart sets how many bytes a journal writes before it
+// starts its file over (default 32 MiB): smaller keeps the file smaller,
+// at the cost of holding reads more often for a moment.
+func WithAuditJournalRestart(bytes int64) Option {
+	return func(c *Config) { c.AuditJournalRestart = bytes }
 }
 
 type queuedEntry struct {
@@ -77,18 +85,23 @@ type auditJournal struct {
 	closeOnce sync.Once
 	closeErr  error
 
+	restartAt int64 // See WithAuditJournalRestart.
+
 	foldFailures prometheus.Counter
 }
 
 func journalMetaName(name string) string { return "journal:" + name }
 
 // openAuditJournal starts a journal of this process's own.
-func openAuditJournal(s *Store, dir string) (*auditJournal, error) {
+func openAuditJournal(s *Store, dir string, restartAt int64) (*auditJournal, error) {
 	j, err := journal.Create(dir, journalPrefix)
 	if err != nil {
 		return nil, err
 	}
-	aj := &auditJournal{s: s, j: j, kick: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{}),
+	if restartAt <= 0 {
+		restartAt = resetAbove
+	}
+	aj := &auditJournal{s: s, j: j, kick: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{}), restartAt: restartAt,
 		foldFailures: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "steward_audit_journal_fold_failures_total",
 			Help: "Batches that failed to fold journaled read audits into the audit log (they are retried).",
@@ -231,7 +244,7 @@ func (aj *auditJournal) run() {
 			aj.s.log.Error("fold audit journal", "err", err)
 			continue
 		}
-		if aj.j.Size() > resetAbove {
+		if aj.j.Size() > aj.restartAt {
 			if err := aj.restart(); err != nil {
 				aj.s.log.Error("restart audit journal", "err", err)
 			}
@@ -240,9 +253,13 @@ func (aj *auditJournal) run() {
 }
 
 // restart starts the journal's file over. Under steady load some append is
-// always in flight, so it holds new appends for the moment it takes to
-// fold everything and reset (a few milliseconds, once every few MB).
+// always in flight, so it holds new appends while it folds what is left
+// and resets; folding first without holding keeps that remainder, and so
+// the wait of the reads held, to what arrived during one fold.
 func (aj *auditJournal) restart() error {
+	if err := aj.fold(context.Background()); err != nil {
+		return err
+	}
 	aj.j.Hold()
 	defer aj.j.Release()
 	if err := aj.fold(context.Background()); err != nil {

@@ -39,6 +39,8 @@ type Config struct {
 	// AuditJournalDir, if set, is where reads are journaled before they
 	// are folded into the audit log (see auditjournal.go).
 	AuditJournalDir string
+	// AuditJournalRestart: see WithAuditJournalRestart.
+	AuditJournalRestart int64
 	// JournalDir is where audit journals may be found: journals there that
 	// no live process holds are folded into the log when the store opens,
 	// whether or not this store journals reads itself.
@@ -114,7 +116,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		err = foldOrphans(ctx, s, journals)
 	}
 	if err == nil && cfg.AuditJournalDir != "" {
-		s.aj, err = openAuditJournal(s, cfg.AuditJournalDir)
+		s.aj, err = openAuditJournal(s, cfg.AuditJournalDir, cfg.AuditJournalRestart)
 	}
 	if err != nil {
 		s.w.close()
