@@ -11,4 +11,6 @@ import (
 // advisory file locks, so that a live journal is never taken for an orphan.
 const Supported = false
 
-func lock(*os.File) error { return errors.New("journals need advisory file locks, which this system lacks") }
+func lock(*os.File) error {
+	return errors.New("journals need advisory file locks, which this system lacks")
+}
