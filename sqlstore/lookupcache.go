@@ -227,20 +227,15 @@ func (s *Store) findCached(ctx context.Context, a steward.Actor, kind, value str
 	return sub, true
 }
 
-// hasLookupValue reports whether a profile's normalised email or username
-// is value (already normalised).
+// hasLookupValue reports whether a profile's email or username is value.
+// Both are stored normalised, as value is, so they compare as they are.
 func hasLookupValue(p *steward.Profile, kind, value string) bool {
 	var f *steward.Field[string]
-	var norm func(string) (string, error)
 	switch kind {
 	case lookupEmail:
-		f, norm = p.Email, steward.NormalizeEmail
+		f = p.Email
 	case lookupUsername:
-		f, norm = p.Username, steward.NormalizeUsername
+		f = p.Username
 	}
-	if f == nil || norm == nil {
-		return false
-	}
-	v, err := norm(f.Value)
-	return err == nil && v == value
+	return f != nil && f.Value == value
 }

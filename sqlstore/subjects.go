@@ -427,15 +427,11 @@ func (s *Store) EraseSubject(ctx context.Context, a steward.Actor, id string) (*
 		if err != nil {
 			return internal("delete policy acceptances", err)
 		}
-		// The blind indexes are read before they go, so that this process
-		// forgets them too once the erasure commits.
-		shredded, err = subjectLookups(ctx, tx, a.TenantID, id)
+		// The deleted blind indexes come back, so that this process's
+		// lookup cache forgets them too once the erasure commits.
+		shredded, err = deleteLookups(ctx, tx, a.TenantID, id)
 		if err != nil {
 			return err
-		}
-		lookups, err := tx.Exec(ctx, `DELETE FROM subject_lookups WHERE tenant_id = ? AND subject_id = ?`, a.TenantID, id)
-		if err != nil {
-			return internal("delete lookups", err)
 		}
 		if _, err := tx.Exec(ctx, `DELETE FROM subjects WHERE tenant_id = ? AND id = ?`, a.TenantID, id); err != nil {
 			return internal("delete subject", err)
@@ -445,7 +441,7 @@ func (s *Store) EraseSubject(ctx context.Context, a steward.Actor, id string) (*
 			return internal("insert tombstone", err)
 		}
 		nm, _ := msgs.RowsAffected()
-		nl, _ := lookups.RowsAffected()
+		nl := len(shredded)
 		na, _ := accs.RowsAffected()
 		receipt.ErasedAt = tx.Now
 		receipt.Destroyed = []string{
@@ -468,11 +464,11 @@ func (s *Store) EraseSubject(ctx context.Context, a steward.Actor, id string) (*
 	return receipt, nil
 }
 
-// subjectLookups reads a subject's blind indexes by kind.
-func subjectLookups(ctx context.Context, tx *Tx, tenant, id string) (map[string][]byte, error) {
-	rows, err := tx.Query(ctx, `SELECT kind, hash FROM subject_lookups WHERE tenant_id = ? AND subject_id = ?`, tenant, id)
+// deleteLookups deletes a subject's blind indexes and returns them by kind.
+func deleteLookups(ctx context.Context, tx *Tx, tenant, id string) (map[string][]byte, error) {
+	rows, err := tx.Query(ctx, `DELETE FROM subject_lookups WHERE tenant_id = ? AND subject_id = ? RETURNING kind, hash`, tenant, id)
 	if err != nil {
-		return nil, internal("read lookups", err)
+		return nil, internal("delete lookups", err)
 	}
 	defer rows.Close()
 	out := map[string][]byte{}
@@ -480,12 +476,12 @@ func subjectLookups(ctx context.Context, tx *Tx, tenant, id string) (map[string]
 		var kind string
 		var h []byte
 		if err := rows.Scan(&kind, &h); err != nil {
-			return nil, internal("read lookups", err)
+			return nil, internal("delete lookups", err)
 		}
 		out[kind] = h
 	}
 	if err := rows.Err(); err != nil {
-		return nil, internal("read lookups", err)
+		return nil, internal("delete lookups", err)
 	}
 	return out, nil
 }
