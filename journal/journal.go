@@ -202,7 +202,12 @@ func (j *Journal) write(buf []byte, pos, alloc int64) (int64, int64, error) {
 // grow fills the file with zeros from alloc to past end, and syncs it
 // whole, size included.
 func (j *Journal) grow(alloc, end int64) (int64, error) {
-	zeros := make([]byte, 256<<10)
+	// One page per write: the kernel sizes a page-cache folio by the write
+	// that creates it, and a sync writes back whole folios, so zeros
+	// written in larger pieces would make every later sync of a small
+	// record write back up to that much (measured: 2 MiB per sync after a
+	// 4 MiB write, 4 KiB after page-sized ones).
+	zeros := make([]byte, os.Getpagesize())
 	target := (end/growBy + 1) * growBy
 	for off := alloc; off < target; off += int64(len(zeros)) {
 		if _, err := j.f.WriteAt(zeros[:min(int64(len(zeros)), target-off)], off); err != nil {

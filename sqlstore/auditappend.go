@@ -51,6 +51,12 @@ func (w *writer) appendTenant(ctx context.Context, tx *Tx, tenant string, entrie
 			return fmt.Errorf("append audit entries: %w", err)
 		}
 	}
+	if err := addRun(ctx, tx, tenant, entries); err != nil {
+		return err
+	}
+	if err := compactIndex(ctx, tx, tenant); err != nil {
+		return err
+	}
 	root, err := tlog.TreeHash(size, r)
 	if err != nil {
 		return fmt.Errorf("audit tree hash: %w", err)

@@ -5,7 +5,9 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"errors"
+	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/stewardhq/steward"
 	"github.com/stewardhq/steward/auditlog"
@@ -28,34 +30,86 @@ func (s *Store) AuditEntries(ctx context.Context, tenantID string, f steward.Aud
 			return nil, "", steward.Errorf(steward.EInvalid, "after", "cursor is not valid")
 		}
 	}
-	q := `SELECT entry FROM audit_log WHERE tenant_id = ? AND idx > ? ORDER BY idx LIMIT ?`
-	args := []any{tenantID, after, p.Limit + 1}
-	if f.SubjectID != "" {
-		q = `SELECT entry FROM audit_log WHERE tenant_id = ? AND subject_id = ? AND idx > ? ORDER BY idx LIMIT ?`
-		args = []any{tenantID, f.SubjectID, after, p.Limit + 1}
-	}
-	rows, err := s.rdb.QueryContext(ctx, s.d.rebind(q), args...)
-	if err != nil {
-		return nil, "", internal("list audit", err)
-	}
-	defer rows.Close()
 	var out []*steward.AuditEntry
-	for rows.Next() {
-		var data []byte
-		if err := rows.Scan(&data); err != nil {
-			return nil, "", internal("scan audit", err)
+	if f.SubjectID != "" {
+		out, err = s.subjectAudit(ctx, tenantID, f.SubjectID, after, p.Limit+1)
+	} else {
+		var rows *sql.Rows
+		rows, err = s.rdb.QueryContext(ctx, s.d.rebind(`SELECT entry FROM audit_log WHERE tenant_id = ? AND idx > ? ORDER BY idx LIMIT ?`), tenantID, after, p.Limit+1)
+		if err == nil {
+			out, err = scanEntries(rows, "")
 		}
-		e, err := auditlog.DecodeEntry(data)
-		if err != nil {
-			return nil, "", internal("decode audit entry", err)
-		}
-		out = append(out, e)
 	}
-	if err := rows.Err(); err != nil {
+	if err != nil {
 		return nil, "", internal("list audit", err)
 	}
 	out, next := trimPage(out, p.Limit, func(x *steward.AuditEntry) string { return strconv.FormatInt(x.Index, 10) })
 	return out, next, nil
+}
+
+// subjectAudit returns up to limit of a subject's entries after an index,
+// found through the index by subject in one snapshot of the store, so that
+// a merge finishing meanwhile neither hides nor repeats any.
+func (s *Store) subjectAudit(ctx context.Context, tenantID, subjectID string, after int64, limit int) ([]*steward.AuditEntry, error) {
+	sqlTx, err := s.rdb.BeginTx(ctx, s.d.SnapshotRead)
+	if err != nil {
+		return nil, err
+	}
+	defer sqlTx.Rollback()
+	tx := &Tx{tx: sqlTx, d: s.d}
+	idxs, err := subjectIndexes(ctx, tx, tenantID, subjectID, after)
+	if err != nil {
+		return nil, err
+	}
+	var out []*steward.AuditEntry
+	// Entries of another subject with the same hash are skipped, so more
+	// than one round may be needed to fill a page.
+	for len(idxs) > 0 && len(out) < limit {
+		part := idxs[:min(len(idxs), limit-len(out))]
+		idxs = idxs[len(part):]
+		args := []any{tenantID}
+		for _, i := range part {
+			args = append(args, i)
+		}
+		q := `SELECT entry, subject_id FROM audit_log WHERE tenant_id = ? AND idx IN (?` + strings.Repeat(", ?", len(part)-1) + `) ORDER BY idx`
+		rows, err := tx.Query(ctx, q, args...)
+		if err != nil {
+			return nil, err
+		}
+		es, err := scanEntries(rows, subjectID)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, es...)
+	}
+	return out, nil
+}
+
+// scanEntries decodes rows of (entry) or, when subjectID is set, of
+// (entry, subject_id), keeping only that subject's; it closes rows.
+func scanEntries(rows *sql.Rows, subjectID string) ([]*steward.AuditEntry, error) {
+	defer rows.Close()
+	var out []*steward.AuditEntry
+	for rows.Next() {
+		var data []byte
+		var subject string
+		dest := []any{&data}
+		if subjectID != "" {
+			dest = append(dest, &subject)
+		}
+		if err := rows.Scan(dest...); err != nil {
+			return nil, err
+		}
+		if subject != subjectID {
+			continue
+		}
+		e, err := auditlog.DecodeEntry(data)
+		if err != nil {
+			return nil, fmt.Errorf("decode audit entry %w", err)
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
 }
 
 // emptyRoot is the RFC 6962 hash of an empty tree.

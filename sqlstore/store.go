@@ -102,6 +102,9 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if err := s.initMeta(ctx); err != nil {
 		return nil, err
 	}
+	if err := backfillAuditIndex(ctx, s.wdb, s.d); err != nil {
+		return nil, fmt.Errorf("index the audit log by subject: %w", err)
+	}
 	if err := s.stmts.prepare(ctx, s.rdb, s.d); err != nil {
 		return nil, fmt.Errorf("prepare queries: %w", err)
 	}

@@ -59,6 +59,7 @@ func Run(t *testing.T, open Opener) {
 		{"AssociatedData", testAssociatedData},
 		{"AuditEntries", testAuditEntries},
 		{"Unauditable", testUnauditable},
+		{"AuditIndex", testAuditIndex},
 		{"AuditProofs", testAuditProofs},
 		{"Tampering", testTampering},
 		{"Rotation", testRotation},

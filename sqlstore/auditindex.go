@@ -1,0 +1,537 @@
+package sqlstore
+
+import (
+	"cmp"
+	"context"
+	"database/sql"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/stewardhq/steward"
+)
+
+// The audit log's index by subject is log-structured: every batch that
+// appends entries writes one sorted run of (subject hash, index) keys, and
+// runs of a level are merged, a bounded step per batch, into one run of the
+// next level. A B-tree keyed by subject would cost every audited read a
+// random page write; a run is written at the right edge of its table in
+// chunks of packed keys, so the batches of a read-heavy load dirty a few
+// pages instead of one per entry. Queries probe each live run.
+//
+// A key is 16 bytes, big-endian so that bytes compare as the key does: a
+// 64-bit FNV-1a hash of the subject id, then the entry's index. Hashes may
+// collide; a query checks the subject id of every entry it reads.
+const (
+	indexKeySize = 16
+	// indexFanout runs of one level are merged into one of the next.
+	indexFanout = 8
+	// indexDeleteChunks is the most chunk rows of merged-away runs a step
+	// deletes.
+	indexDeleteChunks = 64
+)
+
+// Variables only so that tests can reach multi-step merges with little
+// data.
+var (
+	// indexChunkKeys is the most keys one chunk row holds (16 KiB).
+	indexChunkKeys = 1024
+	// indexStepKeys is the most keys a merge step writes in one batch. The
+	// longest a batch can wait on compaction stays a few milliseconds, and
+	// merging keeps up with appends: an entry is merged once per level.
+	indexStepKeys = 16384
+)
+
+// Run states in audit_runs.
+const (
+	runBuilding = 0 // A merge is writing it; queries do not read it yet.
+	runLive     = 1
+	runDead     = 2 // Merged into another run; its chunks are being deleted.
+)
+
+func subjectHash(subjectID string) uint64 {
+	h := fnv.New64a()
+	h.Write([]byte(subjectID))
+	return h.Sum64()
+}
+
+// ikey is an index key: what its 16 bytes say.
+type ikey struct{ hash, idx uint64 }
+
+func indexKey(subjectID string, idx int64) ikey {
+	return ikey{subjectHash(subjectID), uint64(idx)}
+}
+
+func cmpKey(a, b ikey) int {
+	if c := cmp.Compare(a.hash, b.hash); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.idx, b.idx)
+}
+
+func (k ikey) bytes() []byte {
+	return binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint64(make([]byte, 0, indexKeySize), k.hash), k.idx)
+}
+
+// parseKey reads a stored key; the empty key (a merge not yet begun) is
+// before every other, and reported as !ok.
+func parseKey(b []byte) (k ikey, ok bool, err error) {
+	switch len(b) {
+	case 0:
+		return ikey{}, false, nil
+	case indexKeySize:
+		return ikey{binary.BigEndian.Uint64(b), binary.BigEndian.Uint64(b[8:])}, true, nil
+	}
+	return ikey{}, false, fmt.Errorf("audit index key of %d bytes", len(b))
+}
+
+// splitKeys decodes a chunk's data.
+func splitKeys(data []byte) ([]ikey, error) {
+	if len(data) == 0 || len(data)%indexKeySize != 0 {
+		return nil, fmt.Errorf("audit index chunk of %d bytes", len(data))
+	}
+	keys := make([]ikey, 0, len(data)/indexKeySize)
+	for off := 0; off < len(data); off += indexKeySize {
+		keys = append(keys, ikey{binary.BigEndian.Uint64(data[off:]), binary.BigEndian.Uint64(data[off+8:])})
+	}
+	return keys, nil
+}
+
+// indexTx is what the index needs of a transaction: the writer's Tx, or
+// a plain one during the backfill.
+type indexTx interface {
+	Exec(ctx context.Context, q string, args ...any) (sql.Result, error)
+	QueryRow(ctx context.Context, q string, args ...any) *sql.Row
+	Query(ctx context.Context, q string, args ...any) (*sql.Rows, error)
+}
+
+// writeRunKeys writes sorted keys as chunks of run.
+func writeRunKeys(ctx context.Context, tx indexTx, tenant string, run int64, keys []ikey) error {
+	for start := 0; start < len(keys); start += indexChunkKeys {
+		part := keys[start:min(start+indexChunkKeys, len(keys))]
+		data := make([]byte, 0, len(part)*indexKeySize)
+		for _, k := range part {
+			data = binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint64(data, k.hash), k.idx)
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO audit_index_chunks (tenant_id, run, first_key, data) VALUES (?, ?, ?, ?)`, tenant, run, data[:indexKeySize], data); err != nil {
+			return fmt.Errorf("write audit index chunk: %w", err)
+		}
+	}
+	return nil
+}
+
+// nextRun returns an unused run number for a tenant. The newest run is
+// never merged away before an older one, so the highest number in use
+// only grows.
+func nextRun(ctx context.Context, tx indexTx, tenant string) (int64, error) {
+	var run int64
+	if err := tx.QueryRow(ctx, `SELECT COALESCE(MAX(run), 0) + 1 FROM audit_runs WHERE tenant_id = ?`, tenant).Scan(&run); err != nil {
+		return 0, fmt.Errorf("next audit index run: %w", err)
+	}
+	return run, nil
+}
+
+// addRun indexes appended entries as a new live run of level 0.
+func addRun(ctx context.Context, tx indexTx, tenant string, entries []*steward.AuditEntry) error {
+	var keys []ikey
+	for _, e := range entries {
+		if e.SubjectID != "" {
+			keys = append(keys, indexKey(e.SubjectID, e.Index))
+		}
+	}
+	if len(keys) == 0 {
+		return nil
+	}
+	slices.SortFunc(keys, cmpKey)
+	run, err := nextRun(ctx, tx, tenant)
+	if err != nil {
+		return err
+	}
+	if err := writeRunKeys(ctx, tx, tenant, run, keys); err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO audit_runs (tenant_id, run, level, state, inputs, progress) VALUES (?, ?, 0, ?, '', ?)`, tenant, run, runLive, []byte{}); err != nil {
+		return fmt.Errorf("add audit index run: %w", err)
+	}
+	return nil
+}
+
+// indexRun is a row of audit_runs.
+type indexRun struct {
+	run, level int64
+	state      int
+	inputs     []int64
+	progress   []byte
+}
+
+func loadRuns(ctx context.Context, tx indexTx, tenant string) ([]indexRun, error) {
+	rows, err := tx.Query(ctx, `SELECT run, level, state, inputs, progress FROM audit_runs WHERE tenant_id = ? ORDER BY run`, tenant)
+	if err != nil {
+		return nil, fmt.Errorf("read audit index runs: %w", err)
+	}
+	defer rows.Close()
+	var out []indexRun
+	for rows.Next() {
+		var r indexRun
+		var inputs string
+		if err := rows.Scan(&r.run, &r.level, &r.state, &inputs, &r.progress); err != nil {
+			return nil, fmt.Errorf("read audit index runs: %w", err)
+		}
+		if r.inputs, err = parseRuns(inputs); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+func parseRuns(s string) ([]int64, error) {
+	if s == "" {
+		return nil, nil
+	}
+	var out []int64
+	for _, f := range strings.Split(s, ",") {
+		n, err := strconv.ParseInt(f, 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("audit index run list %q: %w", s, err)
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
+func formatRuns(runs []int64) string {
+	parts := make([]string, len(runs))
+	for i, r := range runs {
+		parts[i] = strconv.FormatInt(r, 10)
+	}
+	return strings.Join(parts, ",")
+}
+
+// compactIndex does one bounded step of a tenant's index upkeep: it
+// deletes some chunks of merged-away runs, then continues the merge in
+// progress or starts one where a level has indexFanout live runs.
+func compactIndex(ctx context.Context, tx indexTx, tenant string) error {
+	runs, err := loadRuns(ctx, tx, tenant)
+	if err != nil {
+		return err
+	}
+	var building *indexRun
+	byLevel := map[int64][]int64{}
+	for i, r := range runs {
+		switch r.state {
+		case runDead:
+			if err := deleteRunChunks(ctx, tx, tenant, r.run); err != nil {
+				return err
+			}
+		case runBuilding:
+			building = &runs[i]
+		case runLive:
+			byLevel[r.level] = append(byLevel[r.level], r.run)
+		}
+	}
+	if building == nil {
+		building, err = startMerge(ctx, tx, tenant, byLevel)
+		if building == nil || err != nil {
+			return err
+		}
+	}
+	return mergeStep(ctx, tx, tenant, building)
+}
+
+// deleteRunChunks deletes up to indexDeleteChunks chunks of a dead run,
+// and the run once none are left.
+func deleteRunChunks(ctx context.Context, tx indexTx, tenant string, run int64) error {
+	res, err := tx.Exec(ctx, `DELETE FROM audit_index_chunks WHERE tenant_id = ? AND run = ? AND first_key IN (SELECT first_key FROM audit_index_chunks WHERE tenant_id = ? AND run = ? ORDER BY first_key LIMIT ?)`,
+		tenant, run, tenant, run, indexDeleteChunks)
+	if err != nil {
+		return fmt.Errorf("delete merged audit index run: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n >= indexDeleteChunks {
+		return err
+	}
+	if _, err := tx.Exec(ctx, `DELETE FROM audit_runs WHERE tenant_id = ? AND run = ?`, tenant, run); err != nil {
+		return fmt.Errorf("delete merged audit index run: %w", err)
+	}
+	return nil
+}
+
+// startMerge begins merging the oldest indexFanout live runs of the lowest
+// level that has that many, or returns nil when none has.
+func startMerge(ctx context.Context, tx indexTx, tenant string, byLevel map[int64][]int64) (*indexRun, error) {
+	level := int64(-1)
+	for l, rs := range byLevel {
+		if len(rs) >= indexFanout && (level < 0 || l < level) {
+			level = l
+		}
+	}
+	if level < 0 {
+		return nil, nil
+	}
+	inputs := byLevel[level][:indexFanout] // Ordered by run, oldest first.
+	run, err := nextRun(ctx, tx, tenant)
+	if err != nil {
+		return nil, err
+	}
+	r := &indexRun{run: run, level: level + 1, state: runBuilding, inputs: inputs, progress: []byte{}}
+	if _, err := tx.Exec(ctx, `INSERT INTO audit_runs (tenant_id, run, level, state, inputs, progress) VALUES (?, ?, ?, ?, ?, ?)`,
+		tenant, r.run, r.level, r.state, formatRuns(inputs), r.progress); err != nil {
+		return nil, fmt.Errorf("start audit index merge: %w", err)
+	}
+	return r, nil
+}
+
+// mergeStep writes up to indexStepKeys keys of a merge, past its progress
+// key, and makes the merged run live once every input is written.
+func mergeStep(ctx context.Context, tx indexTx, tenant string, m *indexRun) error {
+	per := indexStepKeys / len(m.inputs)
+	after, started, err := parseKey(m.progress)
+	if err != nil {
+		return err
+	}
+	var all []ikey
+	var bound *ikey // The smallest last key read of an input not read to its end.
+	for _, in := range m.inputs {
+		keys, more, err := readRunFrom(ctx, tx, tenant, in, after, started, per)
+		if err != nil {
+			return err
+		}
+		all = append(all, keys...)
+		if more && (bound == nil || cmpKey(keys[len(keys)-1], *bound) < 0) {
+			bound = &keys[len(keys)-1]
+		}
+	}
+	slices.SortFunc(all, cmpKey)
+	if bound != nil {
+		// Keys past the bound may be preceded by unread keys of the input
+		// that set it; they wait for the next step.
+		n, _ := slices.BinarySearchFunc(all, *bound, cmpKey)
+		all = all[:n+1]
+	}
+	if len(all) > 0 {
+		if err := writeRunKeys(ctx, tx, tenant, m.run, all); err != nil {
+			return err
+		}
+		m.progress = all[len(all)-1].bytes()
+	}
+	if bound != nil {
+		_, err := tx.Exec(ctx, `UPDATE audit_runs SET progress = ? WHERE tenant_id = ? AND run = ?`, m.progress, tenant, m.run)
+		return err
+	}
+	if _, err := tx.Exec(ctx, `UPDATE audit_runs SET state = ?, inputs = '', progress = ? WHERE tenant_id = ? AND run = ?`, runLive, []byte{}, tenant, m.run); err != nil {
+		return fmt.Errorf("finish audit index merge: %w", err)
+	}
+	for _, in := range m.inputs {
+		if _, err := tx.Exec(ctx, `UPDATE audit_runs SET state = ? WHERE tenant_id = ? AND run = ?`, runDead, tenant, in); err != nil {
+			return fmt.Errorf("finish audit index merge: %w", err)
+		}
+	}
+	return nil
+}
+
+// readRunFrom reads up to n keys of a run greater than after, and whether
+// the run has more.
+func readRunFrom(ctx context.Context, tx indexTx, tenant string, run int64, after ikey, started bool, n int) (keys []ikey, more bool, err error) {
+	start := []byte{}
+	if started {
+		if start, err = chunkHolding(ctx, tx, tenant, run, after.bytes()); err != nil {
+			return nil, false, err
+		}
+	}
+	// Chunks a merge step wrote last may hold fewer keys than a full one,
+	// so reading as many chunks as n keys fill may end early: that counts
+	// as more, and the next step reads on.
+	limit := n/indexChunkKeys + 2
+	rows, err := tx.Query(ctx, `SELECT data FROM audit_index_chunks WHERE tenant_id = ? AND run = ? AND first_key >= ? ORDER BY first_key LIMIT ?`,
+		tenant, run, start, limit)
+	if err != nil {
+		return nil, false, fmt.Errorf("read audit index run: %w", err)
+	}
+	defer rows.Close()
+	chunks := 0
+	for rows.Next() {
+		chunks++
+		var data []byte
+		if err := rows.Scan(&data); err != nil {
+			return nil, false, fmt.Errorf("read audit index run: %w", err)
+		}
+		ks, err := splitKeys(data)
+		if err != nil {
+			return nil, false, err
+		}
+		for _, k := range ks {
+			if started && cmpKey(k, after) <= 0 {
+				continue
+			}
+			if len(keys) == n {
+				return keys, true, nil
+			}
+			keys = append(keys, k)
+		}
+	}
+	return keys, chunks == limit && len(keys) > 0, rows.Err()
+}
+
+// chunkHolding returns the first key of the chunk of run where keys
+// greater than after begin: the last chunk starting at or before it, or
+// the empty key when there is none.
+func chunkHolding(ctx context.Context, tx indexTx, tenant string, run int64, after []byte) ([]byte, error) {
+	var start []byte
+	err := tx.QueryRow(ctx, `SELECT first_key FROM audit_index_chunks WHERE tenant_id = ? AND run = ? AND first_key <= ? ORDER BY first_key DESC LIMIT 1`,
+		tenant, run, after).Scan(&start)
+	if errors.Is(err, sql.ErrNoRows) {
+		return []byte{}, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("seek audit index run: %w", err)
+	}
+	return start, nil
+}
+
+// subjectIndexes returns the indexes, in order, of a tenant's entries
+// whose subject hashes as subjectID's does, greater than after.
+func subjectIndexes(ctx context.Context, tx indexTx, tenant, subjectID string, after int64) ([]int64, error) {
+	rows, err := tx.Query(ctx, `SELECT run FROM audit_runs WHERE tenant_id = ? AND state = ?`, tenant, runLive)
+	if err != nil {
+		return nil, fmt.Errorf("read audit index runs: %w", err)
+	}
+	var runs []int64
+	for rows.Next() {
+		var r int64
+		if err := rows.Scan(&r); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		runs = append(runs, r)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	h := subjectHash(subjectID)
+	lo, hi := ikey{h, 0}, ikey{h, ^uint64(0)}
+	var out []int64
+	for _, run := range runs {
+		start, err := chunkHolding(ctx, tx, tenant, run, lo.bytes())
+		if err != nil {
+			return nil, err
+		}
+		rows, err := tx.Query(ctx, `SELECT data FROM audit_index_chunks WHERE tenant_id = ? AND run = ? AND first_key >= ? AND first_key <= ? ORDER BY first_key`, tenant, run, start, hi.bytes())
+		if err != nil {
+			return nil, fmt.Errorf("read audit index: %w", err)
+		}
+		for rows.Next() {
+			var data []byte
+			if err := rows.Scan(&data); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			keys, err := splitKeys(data)
+			if err != nil {
+				rows.Close()
+				return nil, err
+			}
+			i, _ := slices.BinarySearchFunc(keys, lo, cmpKey)
+			for ; i < len(keys) && keys[i].hash == h; i++ {
+				if idx := int64(keys[i].idx); idx > after {
+					out = append(out, idx)
+				}
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
+// indexBackfilled names the steward_meta row that says every entry
+// written before the index existed is in it.
+const indexBackfilled = "audit_index:backfilled"
+
+// backfillAuditIndex indexes entries written before the index existed
+// (schema version 6), once: as runs of level 0 of indexBackfillRun
+// entries each, which later merges combine like any others.
+func backfillAuditIndex(ctx context.Context, db *sql.DB, d *Dialect) error {
+	sqlTx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer sqlTx.Rollback()
+	tx := &Tx{tx: sqlTx, d: d}
+	if d.MigrationLock != "" {
+		if _, err := tx.Exec(ctx, d.MigrationLock); err != nil {
+			return err
+		}
+	}
+	var one int
+	err = tx.QueryRow(ctx, `SELECT 1 FROM steward_meta WHERE name = ?`, indexBackfilled).Scan(&one)
+	if err == nil {
+		return nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("read audit index state: %w", err)
+	}
+	var tenants []string
+	rows, err := tx.Query(ctx, `SELECT tenant_id FROM audit_heads ORDER BY tenant_id`)
+	if err != nil {
+		return fmt.Errorf("backfill audit index: %w", err)
+	}
+	for rows.Next() {
+		var t string
+		if err := rows.Scan(&t); err != nil {
+			rows.Close()
+			return err
+		}
+		tenants = append(tenants, t)
+	}
+	rows.Close()
+	for _, t := range tenants {
+		if err := backfillTenant(ctx, tx, t); err != nil {
+			return fmt.Errorf("backfill audit index: %w", err)
+		}
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO steward_meta (name, value) VALUES (?, ?)`, indexBackfilled, []byte("1")); err != nil {
+		return err
+	}
+	return sqlTx.Commit()
+}
+
+// indexBackfillRun is how many entries one backfilled run covers.
+const indexBackfillRun = 65536
+
+func backfillTenant(ctx context.Context, tx indexTx, tenant string) error {
+	after := int64(-1)
+	for {
+		rows, err := tx.Query(ctx, `SELECT idx, subject_id FROM audit_log WHERE tenant_id = ? AND idx > ? ORDER BY idx LIMIT ?`, tenant, after, indexBackfillRun)
+		if err != nil {
+			return err
+		}
+		var entries []*steward.AuditEntry
+		for rows.Next() {
+			e := &steward.AuditEntry{}
+			if err := rows.Scan(&e.Index, &e.SubjectID); err != nil {
+				rows.Close()
+				return err
+			}
+			entries = append(entries, e)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		if len(entries) == 0 {
+			return nil
+		}
+		after = entries[len(entries)-1].Index
+		if err := addRun(ctx, tx, tenant, entries); err != nil {
+			return err
+		}
+	}
+}

@@ -1,0 +1,96 @@
+package sqlstore_test
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"path/filepath"
+	"testing"
+
+	"github.com/stewardhq/steward"
+	"github.com/stewardhq/steward/keyring"
+	"github.com/stewardhq/steward/sqlite"
+	"github.com/stewardhq/steward/sqlstore"
+	"github.com/stewardhq/steward/storetest"
+)
+
+// TestAuditIndexMergesInSteps makes merges take many steps (chunks of 3
+// keys, steps of 8), closes the store whenever one is half done and opens
+// it again, and checks every subject's listing against a scan of the log
+// throughout. Then it throws the index away, as a store from before the
+// index would have none, and the next open rebuilds it.
+func TestAuditIndexMergesInSteps(t *testing.T) {
+	defer sqlstore.SetIndexLimits(3, 8)()
+	ctx := context.Background()
+	dir := t.TempDir()
+	master, _, err := keyring.GenerateMaster()
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := sqlite.Open(ctx, dir, master, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { db.Close() }()
+	reopen := func() {
+		t.Helper()
+		db.Close()
+		if db, err = sqlite.Open(ctx, dir, master, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	raw, err := sql.Open("sqlite", "file:"+filepath.Join(dir, sqlite.FileName)+"?_pragma=busy_timeout(10000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	count := func(q string) int {
+		t.Helper()
+		var n int
+		if err := raw.QueryRow(q).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+
+	a, _ := storetest.MustTenant(t, db.Store, "Acme")
+	var ids []string
+	for i := range 5 {
+		ids = append(ids, storetest.MustSubject(t, db.Store, a, fmt.Sprintf("step%d@example.com", i), "Stepped").ID)
+	}
+	reopened := 0
+	for i := range 400 {
+		if _, err := db.Subject(ctx, a, ids[i%len(ids)]); err != nil {
+			t.Fatal(err)
+		}
+		if count(`SELECT COUNT(*) FROM audit_runs WHERE state = 0`) > 0 && reopened < 5 {
+			reopened++
+			reopen()
+			storetest.MustIndexMatchLog(t, db.Store, a.TenantID, ids)
+		}
+		if i%50 == 49 {
+			storetest.MustIndexMatchLog(t, db.Store, a.TenantID, ids)
+		}
+	}
+	if reopened == 0 {
+		t.Fatal("no merge was ever seen half done")
+	}
+	if top := count(`SELECT MAX(level) FROM audit_runs`); top < 2 {
+		t.Fatalf("the highest level is %d: merges did not cascade", top)
+	}
+	if chunks := count(`SELECT COUNT(*) FROM audit_index_chunks`); chunks > 400 {
+		t.Fatalf("%d chunks hold 400 entries' keys: merged runs are not deleted", chunks)
+	}
+	storetest.MustIndexMatchLog(t, db.Store, a.TenantID, ids)
+
+	for _, q := range []string{`DELETE FROM audit_index_chunks`, `DELETE FROM audit_runs`, `DELETE FROM steward_meta WHERE name = 'audit_index:backfilled'`} {
+		if _, err := raw.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got, _, err := db.AuditEntries(ctx, a.TenantID, steward.AuditFilter{SubjectID: ids[0]}); err != nil || len(got) != 0 {
+		t.Fatalf("without an index the listing is %d entries, %v", len(got), err)
+	}
+	reopen()
+	storetest.MustIndexMatchLog(t, db.Store, a.TenantID, ids)
+}
