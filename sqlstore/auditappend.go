@@ -54,7 +54,7 @@ func (w *writer) appendTenant(ctx context.Context, tx *Tx, tenant string, entrie
 	if err := addRun(ctx, tx, tenant, entries); err != nil {
 		return err
 	}
-	if err := compactIndex(ctx, tx, tenant); err != nil {
+	if err := w.compactIndexSometimes(ctx, tx, tenant); err != nil {
 		return err
 	}
 	root, err := tlog.TreeHash(size, r)

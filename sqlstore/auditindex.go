@@ -212,21 +212,47 @@ func formatRuns(runs []int64) string {
 	return strings.Join(parts, ",")
 }
 
+// indexIdleBatches is how many of a tenant's batches skip the index's
+// upkeep after one that found nothing to do. A level fills only every
+// indexFanout batches, and the upkeep costs a query even when idle; a skip
+// only delays merges, which listings never depend on.
+const indexIdleBatches = indexFanout / 2
+
+// compactIndexSometimes runs compactIndex, except in the indexIdleBatches
+// batches of a tenant that follow one in which it had nothing to do.
+func (w *writer) compactIndexSometimes(ctx context.Context, tx indexTx, tenant string) error {
+	if n := w.indexIdle[tenant]; n > 0 {
+		w.indexIdle[tenant] = n - 1
+		return nil
+	}
+	busy, err := compactIndex(ctx, tx, tenant)
+	if err != nil || busy {
+		return err
+	}
+	if len(w.indexIdle) > maxCachedTenants {
+		clear(w.indexIdle)
+	}
+	w.indexIdle[tenant] = indexIdleBatches
+	return nil
+}
+
 // compactIndex does one bounded step of a tenant's index upkeep: it
 // deletes some chunks of merged-away runs, then continues the merge in
-// progress or starts one where a level has indexFanout live runs.
-func compactIndex(ctx context.Context, tx indexTx, tenant string) error {
+// progress or starts one where a level has indexFanout live runs. It
+// reports whether there was anything to do.
+func compactIndex(ctx context.Context, tx indexTx, tenant string) (busy bool, err error) {
 	runs, err := loadRuns(ctx, tx, tenant)
 	if err != nil {
-		return err
+		return false, err
 	}
 	var building *indexRun
 	byLevel := map[int64][]int64{}
 	for i, r := range runs {
 		switch r.state {
 		case runDead:
+			busy = true
 			if err := deleteRunChunks(ctx, tx, tenant, r.run); err != nil {
-				return err
+				return true, err
 			}
 		case runBuilding:
 			building = &runs[i]
@@ -237,10 +263,10 @@ func compactIndex(ctx context.Context, tx indexTx, tenant string) error {
 	if building == nil {
 		building, err = startMerge(ctx, tx, tenant, byLevel)
 		if building == nil || err != nil {
-			return err
+			return busy, err
 		}
 	}
-	return mergeStep(ctx, tx, tenant, building)
+	return true, mergeStep(ctx, tx, tenant, building)
 }
 
 // deleteRunChunks deletes up to indexDeleteChunks chunks of a dead run,

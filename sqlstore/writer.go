@@ -17,15 +17,18 @@ import (
 // whole batch, which is what lets a synchronous=FULL SQLite take thousands of
 // writes a second. Background jobs enqueued with a Tx join the same commit.
 type writer struct {
-	s        *Store
-	ops      chan *op
-	maxBatch int
-	hashes   *hashCache
-	stop     chan struct{}
-	done     chan struct{}
-	once     sync.Once
-	stats    writerStats
-	stmts    *stmtCache // Nil where the driver caches statements itself.
+	// indexIdle counts, per tenant, batches that skip the audit index's
+	// upkeep (see compactIndexSometimes); only the writer goroutine uses it.
+	indexIdle map[string]int
+	s         *Store
+	ops       chan *op
+	maxBatch  int
+	hashes    *hashCache
+	stop      chan struct{}
+	done      chan struct{}
+	once      sync.Once
+	stats     writerStats
+	stmts     *stmtCache // Nil where the driver caches statements itself.
 }
 
 // op is one use case's writes.
@@ -144,7 +147,7 @@ var errWriterClosed = steward.Errorf(steward.EUnavailable, "", "the server is sh
 func newWriter(s *Store, maxBatch int) *writer {
 	w := &writer{
 		s: s, ops: make(chan *op, 4*maxBatch), maxBatch: maxBatch,
-		hashes: newHashCache(), stop: make(chan struct{}), done: make(chan struct{}),
+		hashes: newHashCache(), indexIdle: map[string]int{}, stop: make(chan struct{}), done: make(chan struct{}),
 		stats: newWriterStats(),
 	}
 	if s.d.CacheStatements {
