@@ -47,6 +47,16 @@ func (p Page) Normalize() (Page, error) {
 	return p, nil
 }
 
+// NormalizeIDCursor is Normalize for listings whose cursor is the id (of
+// kind prefix) of the last item of the previous page.
+func (p Page) NormalizeIDCursor(prefix string) (Page, error) {
+	p, err := p.Normalize()
+	if err == nil && p.After != "" && !ValidID(prefix, p.After) {
+		err = Errorf(EInvalid, "after", "cursor is not valid")
+	}
+	return p, err
+}
+
 // Idempotency identifies a retried POST. A store that sees the same Key
 // twice for a tenant returns the first result instead of creating anything
 // again; a reuse with a different request fingerprint is a conflict.

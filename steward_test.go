@@ -35,6 +35,33 @@ func TestPageNormalize(t *testing.T) {
 	}
 }
 
+func TestPageNormalizeIDCursor(t *testing.T) {
+	msg := steward.NewID("msg")
+	tests := []struct {
+		name     string
+		in       steward.Page
+		errField string
+	}{
+		{"NoCursor", steward.Page{}, ""},
+		{"OwnKind", steward.Page{After: msg}, ""},
+		{"OtherKind", steward.Page{After: steward.NewID("sub")}, "after"},
+		{"NotAnID", steward.Page{After: "msg_x"}, "after"},
+		{"BadLimit", steward.Page{After: msg, Limit: -1}, "limit"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := tt.in.NormalizeIDCursor("msg")
+			if tt.errField != "" {
+				mustInvalid(t, err, tt.errField)
+				return
+			}
+			if err != nil || p.After != tt.in.After || p.Limit != steward.DefaultPageLimit {
+				t.Errorf("NormalizeIDCursor(%+v) = %+v, %v", tt.in, p, err)
+			}
+		})
+	}
+}
+
 func TestValidateTenantName(t *testing.T) {
 	tests := []struct {
 		name, in, want string

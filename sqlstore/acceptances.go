@@ -43,13 +43,8 @@ func (s *Store) RecordAcceptance(ctx context.Context, a steward.Actor, subjectID
 			replay = r
 			return err
 		}
-		var one int
-		err := tx.QueryRow(ctx, `SELECT 1 FROM subjects WHERE tenant_id = ? AND id = ?`+tx.d.ForShare, a.TenantID, subjectID).Scan(&one)
-		if errors.Is(err, sql.ErrNoRows) {
-			return s.notFoundOrGone(ctx, s.txTombstone(tx), a.TenantID, subjectID)
-		}
-		if err != nil {
-			return internal("read subject", err)
+		if err := s.lockSubject(ctx, tx, a.TenantID, subjectID, tx.d.ForShare); err != nil {
+			return err
 		}
 		var published time.Time
 		if version > 0 {
@@ -105,12 +100,9 @@ func scanAcceptance(r rowScanner) (*policy.Acceptance, error) {
 // first (ties by id), and audits the read. The cursor is an acceptance id;
 // its accepted_at is read back to continue the keyset.
 func (s *Store) Acceptances(ctx context.Context, a steward.Actor, subjectID string, p steward.Page) ([]*policy.Acceptance, string, error) {
-	p, err := p.Normalize()
+	p, err := p.NormalizeIDCursor("acc")
 	if err != nil {
 		return nil, "", err
-	}
-	if p.After != "" && !steward.ValidID("acc", p.After) {
-		return nil, "", steward.Errorf(steward.EInvalid, "after", "cursor is not valid")
 	}
 	if err := s.subjectExists(ctx, a.TenantID, subjectID); err != nil {
 		return nil, "", err
@@ -154,31 +146,14 @@ func (s *Store) Acceptances(ctx context.Context, a steward.Actor, subjectID stri
 	return out, next, nil
 }
 
-// subjectExists answers nil for a subject of the tenant, else ENotFound or
-// EGone.
-func (s *Store) subjectExists(ctx context.Context, tenant, id string) error {
-	var one int
-	err := s.rdb.QueryRowContext(ctx, s.d.rebind(`SELECT 1 FROM subjects WHERE tenant_id = ? AND id = ?`), tenant, id).Scan(&one)
-	if errors.Is(err, sql.ErrNoRows) {
-		return s.readTombstone(ctx, tenant, id)
-	}
-	if err != nil {
-		return internal("read subject", err)
-	}
-	return nil
-}
-
 // LatestAcceptances lists each subject's latest acceptance, by subject id.
 // A row is the latest when no row of the same subject has a later
 // accepted_at, or the same one and a greater id; the subject index answers
 // that for each row.
 func (s *Store) LatestAcceptances(ctx context.Context, a steward.Actor, p steward.Page) ([]*policy.LatestAcceptance, string, error) {
-	p, err := p.Normalize()
+	p, err := p.NormalizeIDCursor("sub")
 	if err != nil {
 		return nil, "", err
-	}
-	if p.After != "" && !steward.ValidID("sub", p.After) {
-		return nil, "", steward.Errorf(steward.EInvalid, "after", "cursor is not valid")
 	}
 	rows, err := s.rdb.QueryContext(ctx, s.d.rebind(`SELECT p.subject_id, p.version, p.accepted_at, p.source FROM policy_acceptances p
 		WHERE p.tenant_id = ? AND p.subject_id > ? AND NOT EXISTS (

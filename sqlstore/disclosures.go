@@ -2,9 +2,7 @@ package sqlstore
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
-	"errors"
 	"time"
 
 	"github.com/stewardhq/steward"
@@ -69,13 +67,8 @@ func (s *Store) RecordDisclosures(ctx context.Context, a steward.Actor, in *poli
 			return err
 		}
 		for _, id := range in.SubjectIDs {
-			var one int
-			err := tx.QueryRow(ctx, `SELECT 1 FROM subjects WHERE tenant_id = ? AND id = ?`+tx.d.ForShare, a.TenantID, id).Scan(&one)
-			if errors.Is(err, sql.ErrNoRows) {
-				return subjectRefusal(s.notFoundOrGone(ctx, s.txTombstone(tx), a.TenantID, id), id)
-			}
-			if err != nil {
-				return internal("read subject", err)
+			if err := s.lockSubject(ctx, tx, a.TenantID, id, tx.d.ForShare); err != nil {
+				return subjectRefusal(err, id)
 			}
 		}
 		v, err := policyAt(ctx, tx, a.TenantID, tx.Now)
@@ -181,12 +174,9 @@ func (s *Store) scanDisclosure(ctx context.Context, tenant string, r rowScanner,
 
 // Disclosures lists a page of a subject's ledger entries and audits the read.
 func (s *Store) Disclosures(ctx context.Context, a steward.Actor, subjectID string, p steward.Page) ([]*policy.Disclosure, string, error) {
-	p, err := p.Normalize()
+	p, err := p.NormalizeIDCursor("dis")
 	if err != nil {
 		return nil, "", err
-	}
-	if p.After != "" && !steward.ValidID("dis", p.After) {
-		return nil, "", steward.Errorf(steward.EInvalid, "after", "cursor is not valid")
 	}
 	sk, err := s.subjectKey(ctx, a.TenantID, subjectID)
 	if err != nil {

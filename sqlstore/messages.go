@@ -53,13 +53,8 @@ func (s *Store) AddMessage(ctx context.Context, a steward.Actor, m *steward.Mess
 			replay = r
 			return err
 		}
-		var one int
-		err := tx.QueryRow(ctx, `SELECT 1 FROM subjects WHERE tenant_id = ? AND id = ?`+tx.d.ForShare, a.TenantID, m.SubjectID).Scan(&one)
-		if errors.Is(err, sql.ErrNoRows) {
-			return s.notFoundOrGone(ctx, s.txTombstone(tx), a.TenantID, m.SubjectID)
-		}
-		if err != nil {
-			return internal("read subject", err)
+		if err := s.lockSubject(ctx, tx, a.TenantID, m.SubjectID, tx.d.ForShare); err != nil {
+			return err
 		}
 		if err := s.checkMessage(ctx, tx, a); err != nil {
 			return err
@@ -124,12 +119,9 @@ func openMessage(sk *keyring.SubjectKey, subjectID string, r rowScanner) (*stewa
 
 // Messages lists a page of a subject's conversation and audits the read.
 func (s *Store) Messages(ctx context.Context, a steward.Actor, subjectID string, p steward.Page) ([]*steward.Message, string, error) {
-	p, err := p.Normalize()
+	p, err := p.NormalizeIDCursor("msg")
 	if err != nil {
 		return nil, "", err
-	}
-	if p.After != "" && !steward.ValidID("msg", p.After) {
-		return nil, "", steward.Errorf(steward.EInvalid, "after", "cursor is not valid")
 	}
 	if err := s.checkPurpose(ctx, a); err != nil {
 		return nil, "", err

@@ -212,6 +212,36 @@ func (s *Store) txTombstone(tx *Tx) func(ctx context.Context, args ...any) *sql.
 	}
 }
 
+// lockSubject checks in a write that a subject exists, locking its row
+// against an erasure (lock is the dialect's ForShare) or against every
+// other writer (ForUpdate) until the commit; a missing one is not found or
+// gone.
+func (s *Store) lockSubject(ctx context.Context, tx *Tx, tenant, id, lock string) error {
+	var one int
+	err := tx.QueryRow(ctx, `SELECT 1 FROM subjects WHERE tenant_id = ? AND id = ?`+lock, tenant, id).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return s.notFoundOrGone(ctx, s.txTombstone(tx), tenant, id)
+	}
+	if err != nil {
+		return internal("read subject", err)
+	}
+	return nil
+}
+
+// subjectExists answers nil for a subject of the tenant, else ENotFound or
+// EGone.
+func (s *Store) subjectExists(ctx context.Context, tenant, id string) error {
+	var one int
+	err := s.rdb.QueryRowContext(ctx, s.d.rebind(`SELECT 1 FROM subjects WHERE tenant_id = ? AND id = ?`), tenant, id).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return s.readTombstone(ctx, tenant, id)
+	}
+	if err != nil {
+		return internal("read subject", err)
+	}
+	return nil
+}
+
 // Subject reads one subject and audits the read before returning it.
 func (s *Store) Subject(ctx context.Context, a steward.Actor, id string) (*steward.Subject, error) {
 	if err := s.checkPurpose(ctx, a); err != nil {
@@ -287,12 +317,9 @@ func (s *Store) FindSubject(ctx context.Context, a steward.Actor, by steward.Sub
 
 // Subjects lists a page of subjects, auditing each one listed.
 func (s *Store) Subjects(ctx context.Context, a steward.Actor, p steward.Page) ([]*steward.Subject, string, error) {
-	p, err := p.Normalize()
+	p, err := p.NormalizeIDCursor("sub")
 	if err != nil {
 		return nil, "", err
-	}
-	if p.After != "" && !steward.ValidID("sub", p.After) {
-		return nil, "", steward.Errorf(steward.EInvalid, "after", "cursor is not valid")
 	}
 	if err := s.checkPurpose(ctx, a); err != nil {
 		return nil, "", err
@@ -409,13 +436,8 @@ func (s *Store) EraseSubject(ctx context.Context, a steward.Actor, id string) (*
 	var entry *steward.AuditEntry
 	var shredded map[string][]byte
 	err := s.w.do(ctx, func(tx *Tx) error {
-		var one int
-		err := tx.QueryRow(ctx, `SELECT 1 FROM subjects WHERE tenant_id = ? AND id = ?`+tx.d.ForUpdate, a.TenantID, id).Scan(&one)
-		if errors.Is(err, sql.ErrNoRows) {
-			return s.notFoundOrGone(ctx, s.txTombstone(tx), a.TenantID, id)
-		}
-		if err != nil {
-			return internal("read subject", err)
+		if err := s.lockSubject(ctx, tx, a.TenantID, id, tx.d.ForUpdate); err != nil {
+			return err
 		}
 		msgs, err := tx.Exec(ctx, `DELETE FROM messages WHERE tenant_id = ? AND subject_id = ?`, a.TenantID, id)
 		if err != nil {
