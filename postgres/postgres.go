@@ -32,7 +32,6 @@ func Dialect() *sqlstore.Dialect {
 		ForShare:          " FOR SHARE",
 		Migrations:        sub,
 		MigrationLock:     `SELECT pg_advisory_xact_lock(727761)`,
-		SnapshotRead:      &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true},
 		TableExists:       `SELECT 1 FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = ?`,
 		IsUniqueViolation: func(err error) bool { return pgCode(err) == "23505" },
 		IsRetryable: func(err error) bool {

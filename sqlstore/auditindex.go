@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"cmp"
 	"context"
+	"crypto/sha256"
 	"database/sql"
 	"encoding/binary"
 	"errors"
@@ -13,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/stewardhq/steward"
+	"github.com/stewardhq/steward/auditlog"
 )
 
 // The audit log's index by subject is log-structured: every batch that
@@ -74,7 +76,14 @@ func cmpKey(a, b ikey) int {
 }
 
 func (k ikey) bytes() []byte {
-	return binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint64(make([]byte, 0, indexKeySize), k.hash), k.idx)
+	b := k.array()
+	return b[:]
+}
+
+func (k ikey) array() (b [indexKeySize]byte) {
+	binary.BigEndian.PutUint64(b[:], k.hash)
+	binary.BigEndian.PutUint64(b[8:], k.idx)
+	return b
 }
 
 // parseKey reads a stored key; the empty key (a merge not yet begun) is
@@ -560,4 +569,113 @@ func backfillTenant(ctx context.Context, tx indexTx, tenant string) error {
 			return err
 		}
 	}
+}
+
+// indexDigest sums up a multiset of keys regardless of order: how many,
+// and the sums of the two halves of the first 16 bytes of each one's
+// SHA-256. Verification compares the digest of the keys a log's entries
+// give with that of the keys its index holds.
+type indexDigest struct{ n, lo, hi uint64 }
+
+func (d *indexDigest) add(k ikey) {
+	h := sha256.Sum256(k.bytes())
+	d.n++
+	d.hi += binary.BigEndian.Uint64(h[:8])
+	d.lo += binary.BigEndian.Uint64(h[8:16])
+}
+
+// liveChunks calls fn with the keys of every chunk of a tenant's live runs.
+func liveChunks(ctx context.Context, tx indexTx, tenant string, fn func(run int64, keys []ikey)) (damaged int64, err error) {
+	rows, err := tx.Query(ctx, `SELECT c.run, c.data FROM audit_index_chunks c JOIN audit_runs r ON r.tenant_id = c.tenant_id AND r.run = c.run WHERE c.tenant_id = ? AND r.state = ?`, tenant, runLive)
+	if err != nil {
+		return -1, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var run int64
+		var data []byte
+		if err := rows.Scan(&run, &data); err != nil {
+			return -1, err
+		}
+		keys, err := splitKeys(data)
+		if err != nil {
+			return run, nil
+		}
+		fn(run, keys)
+	}
+	return -1, rows.Err()
+}
+
+// indexProblem checks that a tenant's index by subject holds exactly the
+// keys of its entries, which verification digested (want); an index
+// missing an entry would leave it out of its subject's listing. When the
+// digests differ, it reads the index into memory to name the first entry
+// missing from it or, when none is, the first it holds wrongly.
+func indexProblem(ctx context.Context, tx indexTx, tenant string, want indexDigest) (bad int64, problem string, err error) {
+	var got indexDigest
+	damaged, err := liveChunks(ctx, tx, tenant, func(_ int64, keys []ikey) {
+		for _, k := range keys {
+			got.add(k)
+		}
+	})
+	if err != nil {
+		return -1, "", err
+	}
+	if damaged >= 0 {
+		return 0, fmt.Sprintf("a chunk of run %d of the index by subject is damaged", damaged), nil
+	}
+	if got == want {
+		return -1, "", nil
+	}
+	held := map[uint64]uint64{} // Entry index → subject hash.
+	twice := int64(-1)
+	if _, err := liveChunks(ctx, tx, tenant, func(_ int64, keys []ikey) {
+		for _, k := range keys {
+			if _, dup := held[k.idx]; dup && (twice < 0 || int64(k.idx) < twice) {
+				twice = int64(k.idx)
+			}
+			held[k.idx] = k.hash
+		}
+	}); err != nil {
+		return -1, "", err
+	}
+	rows, err := tx.Query(ctx, `SELECT idx, entry FROM audit_log WHERE tenant_id = ? ORDER BY idx`, tenant)
+	if err != nil {
+		return -1, "", err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var idx int64
+		var data []byte
+		if err := rows.Scan(&idx, &data); err != nil {
+			return -1, "", err
+		}
+		e, err := auditlog.DecodeEntry(data)
+		if err != nil {
+			return -1, "", err
+		}
+		if e.SubjectID == "" {
+			continue
+		}
+		if h, ok := held[uint64(idx)]; !ok || h != subjectHash(e.SubjectID) {
+			return idx, fmt.Sprintf("entry %d is not in the index by subject: listing subject %s would leave it out", idx, e.SubjectID), nil
+		}
+		delete(held, uint64(idx))
+	}
+	if err := rows.Err(); err != nil {
+		return -1, "", err
+	}
+	if twice >= 0 {
+		return twice, fmt.Sprintf("the index by subject holds entry %d twice", twice), nil
+	}
+	extra := int64(-1)
+	for idx := range held {
+		if extra < 0 || int64(idx) < extra {
+			extra = int64(idx)
+		}
+	}
+	if extra < 0 {
+		return 0, "the index by subject does not match the log", nil
+	}
+	return extra, fmt.Sprintf("the index by subject lists entry %d, which is not of the subject it is listed under or not in the log", extra), nil
 }

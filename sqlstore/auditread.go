@@ -51,7 +51,7 @@ func (s *Store) AuditEntries(ctx context.Context, tenantID string, f steward.Aud
 // found through the index by subject in one snapshot of the store, so that
 // a merge finishing meanwhile neither hides nor repeats any.
 func (s *Store) subjectAudit(ctx context.Context, tenantID, subjectID string, after int64, limit int) ([]*steward.AuditEntry, error) {
-	sqlTx, err := s.rdb.BeginTx(ctx, s.d.SnapshotRead)
+	sqlTx, err := s.rdb.BeginTx(ctx, snapshotRead)
 	if err != nil {
 		return nil, err
 	}

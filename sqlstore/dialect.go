@@ -1,7 +1,6 @@
 package sqlstore
 
 import (
-	"database/sql"
 	"io/fs"
 	"strconv"
 	"strings"
@@ -27,10 +26,6 @@ type Dialect struct {
 	// TableExists returns a query with one ? parameter (the table name) that
 	// yields a row when the table exists.
 	TableExists string
-	// SnapshotRead is how to begin a read-only transaction in which every
-	// query sees the same committed state; nil where a plain transaction
-	// does (SQLite in WAL mode).
-	SnapshotRead *sql.TxOptions
 	// IsUniqueViolation reports a unique-constraint error.
 	IsUniqueViolation func(error) bool
 	// IsRetryable reports serialization failures and deadlocks, after which

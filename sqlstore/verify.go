@@ -46,6 +46,10 @@ func (s *Store) VerifyAudit(ctx context.Context) ([]steward.AuditVerification, e
 	return out, nil
 }
 
+// snapshotRead begins a read-only transaction in which every query sees
+// the same committed state.
+var snapshotRead = &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true}
+
 type signedSize struct {
 	size int64
 	root tlog.Hash
@@ -55,7 +59,7 @@ type signedSize struct {
 // the entries in one read-only snapshot, so entries appended while it runs
 // (with their new head) are neither half seen nor taken for tampering.
 func (s *Store) verifyTenant(ctx context.Context, tenant string) (steward.AuditVerification, error) {
-	tx, err := s.rdb.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
+	tx, err := s.rdb.BeginTx(ctx, snapshotRead)
 	if err != nil {
 		return steward.AuditVerification{}, internal("begin audit snapshot", err)
 	}
@@ -119,6 +123,7 @@ func (s *Store) verifyTenantTx(ctx context.Context, tx *sql.Tx, tenant string) (
 	}
 	defer rows.Close()
 	b := auditlog.NewBuilder()
+	var indexed indexDigest // The keys the index by subject must hold.
 	// mismatch is the first row whose stored hashes disagree with the ones
 	// its entries give; altered is the entry that most likely changed to
 	// cause it (see alteredEntry).
@@ -140,6 +145,9 @@ func (s *Store) verifyTenantTx(ctx context.Context, tx *sql.Tx, tenant string) (
 		}
 		if e.Index != idx || e.TenantID != tenant {
 			return fail(idx, "entry %d holds the entry of position %d (tenant %s): rows were moved", idx, e.Index, e.TenantID)
+		}
+		if e.SubjectID != "" {
+			indexed.add(indexKey(e.SubjectID, idx))
 		}
 		hs, err := b.Append(data)
 		if err != nil {
@@ -184,6 +192,14 @@ func (s *Store) verifyTenantTx(ctx context.Context, tx *sql.Tx, tenant string) (
 	}
 	if b.Size() > headSize {
 		return fail(headSize, "entries from %d on are not covered by any signed checkpoint", headSize)
+	}
+	rows.Close()
+	bad, problem, err := indexProblem(ctx, &Tx{tx: tx, d: s.d}, tenant, indexed)
+	if err != nil {
+		return v, internal("check the audit index", err)
+	}
+	if problem != "" {
+		return fail(bad, "%s", problem)
 	}
 	v.OK = true
 	return v, nil

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"encoding/binary"
 	"fmt"
 	"strings"
 	"testing"
@@ -171,6 +172,37 @@ func testTampering(t *testing.T, open Opener) {
 		lines[2] = base64.StdEncoding.EncodeToString(make([]byte, 32))
 		return strings.Join(lines, "\n")
 	}
+	// chunk changes the first chunk of the tenant's live index runs with f
+	// (nil deletes it) and returns the lowest entry index among its keys.
+	chunk := func(t *testing.T, f func([]byte) []byte) (lowest int64, restore func()) {
+		var run int64
+		var first, data []byte
+		err := h.Raw.QueryRow(h.Rebind(`SELECT c.run, c.first_key, c.data FROM audit_index_chunks c JOIN audit_runs r ON r.tenant_id = c.tenant_id AND r.run = c.run
+			WHERE c.tenant_id = ? AND r.state = 1 ORDER BY c.run, c.first_key LIMIT 1`), tenant).Scan(&run, &first, &data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lowest = -1
+		for off := 0; off+16 <= len(data); off += 16 {
+			if idx := int64(binary.BigEndian.Uint64(data[off+8:])); lowest < 0 || idx < lowest {
+				lowest = idx
+			}
+		}
+		if f == nil {
+			h.exec(t, `DELETE FROM audit_index_chunks WHERE tenant_id = ? AND run = ? AND first_key = ?`, tenant, run, first)
+			return lowest, func() {
+				h.exec(t, `INSERT INTO audit_index_chunks (tenant_id, run, first_key, data) VALUES (?, ?, ?, ?)`, tenant, run, first, data)
+			}
+		}
+		h.exec(t, `UPDATE audit_index_chunks SET data = ? WHERE tenant_id = ? AND run = ? AND first_key = ?`, f(bytes.Clone(data)), tenant, run, first)
+		return lowest, func() {
+			h.exec(t, `UPDATE audit_index_chunks SET data = ? WHERE tenant_id = ? AND run = ? AND first_key = ?`, data, tenant, run, first)
+		}
+	}
+	// The index cases learn which entry verification must name only as
+	// they tamper; indexBad carries it to the check.
+	var indexBad int64
+
 	var otherHead string
 	if err := h.Raw.QueryRow(h.Rebind(`SELECT checkpoint FROM audit_heads WHERE tenant_id = ?`), b.TenantID).Scan(&otherHead); err != nil {
 		t.Fatal(err)
@@ -214,6 +246,27 @@ func testTampering(t *testing.T, open Opener) {
 		{"HistoryAltered", 0, false, func(t *testing.T) func() {
 			return note(t, "audit_checkpoints", " AND size = 1", otherRoot)
 		}},
+		// The index by subject is not part of the signed tree, but an entry
+		// missing from it would be left out of its subject's listing.
+		{"IndexChunkDeleted", -1, false, func(t *testing.T) func() {
+			lowest, restore := chunk(t, nil)
+			indexBad = lowest
+			return restore
+		}},
+		{"IndexKeyMoved", -1, false, func(t *testing.T) func() {
+			var moved int64
+			_, restore := chunk(t, func(data []byte) []byte {
+				moved = int64(binary.BigEndian.Uint64(data[8:16]))
+				data[3] ^= 0x10 // The first key's subject hash.
+				return data
+			})
+			indexBad = moved
+			return restore
+		}},
+		{"IndexChunkDamaged", 0, false, func(t *testing.T) func() {
+			_, restore := chunk(t, func(data []byte) []byte { return data[:len(data)-1] })
+			return restore
+		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			MustVerify(t, h.Store)
@@ -222,6 +275,9 @@ func testTampering(t *testing.T, open Opener) {
 				restore()
 				MustVerify(t, h.Store)
 			}()
+			if tc.bad < 0 {
+				tc.bad = indexBad
+			}
 			v := verification(t, h, tenant)
 			if v.OK {
 				t.Fatalf("tampered log verifies: %+v", v)
