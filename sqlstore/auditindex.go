@@ -55,7 +55,9 @@ const (
 	runDead     = 2 // Merged into another run; its chunks are being deleted.
 )
 
-func subjectHash(subjectID string) uint64 {
+// subjectHash is a variable only so that a test can make every subject
+// collide.
+var subjectHash = func(subjectID string) uint64 {
 	h := fnv.New64a()
 	h.Write([]byte(subjectID))
 	return h.Sum64()
@@ -427,63 +429,70 @@ func chunkHolding(ctx context.Context, tx indexTx, tenant string, run int64, aft
 	return start, nil
 }
 
-// subjectIndexes returns the indexes, in order, of a tenant's entries
-// whose subject hashes as subjectID's does, greater than after.
-func subjectIndexes(ctx context.Context, tx indexTx, tenant, subjectID string, after int64) ([]int64, error) {
+// subjectIndexes returns, in order, the first indexes greater than after
+// of a tenant's entries whose subject hashes as subjectID's does: up to n
+// from each live run, so a page costs the same however long the subject's
+// history. capped says some run had more.
+func subjectIndexes(ctx context.Context, tx indexTx, tenant, subjectID string, after int64, n int) (idxs []int64, capped bool, err error) {
 	rows, err := tx.Query(ctx, `SELECT run FROM audit_runs WHERE tenant_id = ? AND state = ?`, tenant, runLive)
 	if err != nil {
-		return nil, fmt.Errorf("read audit index runs: %w", err)
+		return nil, false, fmt.Errorf("read audit index runs: %w", err)
 	}
 	var runs []int64
 	for rows.Next() {
 		var r int64
 		if err := rows.Scan(&r); err != nil {
 			rows.Close()
-			return nil, err
+			return nil, false, err
 		}
 		runs = append(runs, r)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	h := subjectHash(subjectID)
-	lo, hi := ikey{h, 0}, ikey{h, ^uint64(0)}
-	var out []int64
+	lo, hi := ikey{h, uint64(after + 1)}, ikey{h, ^uint64(0)}
 	for _, run := range runs {
-		start, err := chunkHolding(ctx, tx, tenant, run, lo.bytes())
+		got, err := runIndexes(ctx, tx, tenant, run, lo, hi, n)
+		if err != nil {
+			return nil, false, err
+		}
+		capped = capped || len(got) == n
+		idxs = append(idxs, got...)
+	}
+	slices.Sort(idxs)
+	return idxs, capped, nil
+}
+
+// runIndexes returns the indexes of up to n keys of a run from lo to hi,
+// keys of one subject hash.
+func runIndexes(ctx context.Context, tx indexTx, tenant string, run int64, lo, hi ikey, n int) ([]int64, error) {
+	start, err := chunkHolding(ctx, tx, tenant, run, lo.bytes())
+	if err != nil {
+		return nil, err
+	}
+	rows, err := tx.Query(ctx, `SELECT data FROM audit_index_chunks WHERE tenant_id = ? AND run = ? AND first_key >= ? AND first_key <= ? ORDER BY first_key`, tenant, run, start, hi.bytes())
+	if err != nil {
+		return nil, fmt.Errorf("read audit index: %w", err)
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() && len(out) < n {
+		var data []byte
+		if err := rows.Scan(&data); err != nil {
+			return nil, err
+		}
+		keys, err := splitKeys(data)
 		if err != nil {
 			return nil, err
 		}
-		rows, err := tx.Query(ctx, `SELECT data FROM audit_index_chunks WHERE tenant_id = ? AND run = ? AND first_key >= ? AND first_key <= ? ORDER BY first_key`, tenant, run, start, hi.bytes())
-		if err != nil {
-			return nil, fmt.Errorf("read audit index: %w", err)
-		}
-		for rows.Next() {
-			var data []byte
-			if err := rows.Scan(&data); err != nil {
-				rows.Close()
-				return nil, err
-			}
-			keys, err := splitKeys(data)
-			if err != nil {
-				rows.Close()
-				return nil, err
-			}
-			i, _ := slices.BinarySearchFunc(keys, lo, cmpKey)
-			for ; i < len(keys) && keys[i].hash == h; i++ {
-				if idx := int64(keys[i].idx); idx > after {
-					out = append(out, idx)
-				}
-			}
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, err
+		i, _ := slices.BinarySearchFunc(keys, lo, cmpKey)
+		for ; i < len(keys) && cmpKey(keys[i], hi) <= 0 && len(out) < n; i++ {
+			out = append(out, int64(keys[i].idx))
 		}
 	}
-	slices.Sort(out)
-	return out, nil
+	return out, rows.Err()
 }
 
 // indexBackfilled names the steward_meta row that says every entry

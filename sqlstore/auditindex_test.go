@@ -94,3 +94,40 @@ func TestAuditIndexMergesInSteps(t *testing.T) {
 	reopen()
 	storetest.MustIndexMatchLog(t, db.Store, a.TenantID, ids)
 }
+
+// TestAuditIndexCollisions makes every subject's hash the same: a listing
+// then finds every subject's keys under the one hash, must drop the
+// entries of the others and go on reading until its page is full, and
+// verification must still find the index whole.
+func TestAuditIndexCollisions(t *testing.T) {
+	defer sqlstore.SetSubjectHash(func(string) uint64 { return 42 })()
+	defer sqlstore.SetIndexLimits(3, 8)()
+	ctx := context.Background()
+	master, _, err := keyring.GenerateMaster()
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := sqlite.Open(ctx, t.TempDir(), master, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	a, _ := storetest.MustTenant(t, db.Store, "Acme")
+	var ids []string
+	for i := range 3 {
+		ids = append(ids, storetest.MustSubject(t, db.Store, a, fmt.Sprintf("clash%d@example.com", i), "Clashing").ID)
+	}
+	// Mostly the first subject, so that the others' pages of 7 must skip
+	// long stretches of its entries.
+	for i := range 120 {
+		id := ids[0]
+		if i%10 == 9 {
+			id = ids[1+i/10%2]
+		}
+		if _, err := db.Subject(ctx, a, id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	storetest.MustIndexMatchLog(t, db.Store, a.TenantID, ids)
+	storetest.MustVerify(t, db.Store)
+}

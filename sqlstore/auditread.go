@@ -57,16 +57,19 @@ func (s *Store) subjectAudit(ctx context.Context, tenantID, subjectID string, af
 	}
 	defer sqlTx.Rollback()
 	tx := &Tx{tx: sqlTx, d: s.d}
-	idxs, err := subjectIndexes(ctx, tx, tenantID, subjectID, after)
-	if err != nil {
-		return nil, err
-	}
 	var out []*steward.AuditEntry
 	// Entries of another subject with the same hash are skipped, so more
 	// than one round may be needed to fill a page.
-	for len(idxs) > 0 && len(out) < limit {
-		part := idxs[:min(len(idxs), limit-len(out))]
-		idxs = idxs[len(part):]
+	for len(out) < limit {
+		need := limit - len(out)
+		idxs, capped, err := subjectIndexes(ctx, tx, tenantID, subjectID, after, need)
+		if err != nil {
+			return nil, err
+		}
+		if len(idxs) == 0 {
+			break
+		}
+		part := idxs[:min(len(idxs), need)]
 		args := []any{tenantID}
 		for _, i := range part {
 			args = append(args, i)
@@ -81,6 +84,10 @@ func (s *Store) subjectAudit(ctx context.Context, tenantID, subjectID string, af
 			return nil, err
 		}
 		out = append(out, es...)
+		if !capped && len(idxs) == len(part) {
+			break // Every candidate was looked at.
+		}
+		after = part[len(part)-1]
 	}
 	return out, nil
 }

@@ -8,3 +8,11 @@ func SetIndexLimits(chunkKeys, stepKeys int) (restore func()) {
 	indexChunkKeys, indexStepKeys = chunkKeys, stepKeys
 	return func() { indexChunkKeys, indexStepKeys = c, s }
 }
+
+// SetSubjectHash replaces the index's hash of subject ids, so that a test
+// can make subjects collide. The same caveat as SetIndexLimits applies.
+func SetSubjectHash(f func(string) uint64) (restore func()) {
+	old := subjectHash
+	subjectHash = f
+	return func() { subjectHash = old }
+}
