@@ -134,20 +134,34 @@ func (c *hashCache) get(tenant string, idx int64) (tlog.Hash, bool) {
 	return h, ok
 }
 
+// put adds one hash read from the database.
+func (c *hashCache) put(tenant string, idx int64, h tlog.Hash) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.tenantLocked(tenant)[idx] = h
+}
+
+// tenantLocked returns a tenant's hashes, with c.mu held, making room
+// for them.
+func (c *hashCache) tenantLocked(tenant string) map[int64]tlog.Hash {
+	m := c.tenants[tenant]
+	if m == nil {
+		if len(c.tenants) >= maxCachedTenants {
+			c.tenants = map[string]map[int64]tlog.Hash{}
+		}
+		m = map[int64]tlog.Hash{}
+		c.tenants[tenant] = m
+	}
+	return m
+}
+
 // merge adds hashes of a committed batch and prunes those no longer on the
 // edge: once a subtree is complete its children are never read again.
 func (c *hashCache) merge(s *stagedHashes) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if len(c.tenants) > maxCachedTenants {
-		c.tenants = map[string]map[int64]tlog.Hash{}
-	}
 	for tenant, hs := range s.tenants {
-		m := c.tenants[tenant]
-		if m == nil {
-			m = map[int64]tlog.Hash{}
-			c.tenants[tenant] = m
-		}
+		m := c.tenantLocked(tenant)
 		for idx, h := range hs {
 			m[idx] = h
 		}
@@ -205,6 +219,11 @@ func (r *batchHashReader) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
 		if err != nil {
 			return nil, err
 		}
+		// Stored hashes never change once committed, and this batch's own
+		// are staged, not read: keep it. Without this, every batch after a
+		// restart read the hashes of the log's older complete subtrees
+		// (about one per level) from the database again.
+		r.cache.put(r.tenant, idx, h)
 		out[i] = h
 	}
 	return out, nil
