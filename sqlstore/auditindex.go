@@ -135,15 +135,20 @@ func writeRunKeys(ctx context.Context, tx indexTx, tenant string, run int64, key
 	return nil
 }
 
-// nextRun returns an unused run number for a tenant. The newest run is
-// never merged away before an older one, so the highest number in use
-// only grows.
-func nextRun(ctx context.Context, tx indexTx, tenant string) (int64, error) {
-	var run int64
-	if err := tx.QueryRow(ctx, `SELECT COALESCE(MAX(run), 0) + 1 FROM audit_runs WHERE tenant_id = ?`, tenant).Scan(&run); err != nil {
-		return 0, fmt.Errorf("next audit index run: %w", err)
-	}
-	return run, nil
+// A run's number is derived, never allocated: (x << runLevelBits) | level,
+// where x is the first entry index of the run's newest level-0 ancestor
+// (itself, at level 0). Level-0 runs cover disjoint ranges of entries, and
+// the runs merged into different runs of one level have disjoint
+// ancestors, so numbers never repeat, whichever process or node writes the
+// run; and new runs number higher than old ones, so they are written at the
+// right edge of the tables.
+const runLevelBits = 6
+
+func levelZeroRun(firstIdx int64) int64 { return firstIdx << runLevelBits }
+
+// mergedRun numbers the run that merges inputs into level.
+func mergedRun(inputs []int64, level int64) int64 {
+	return slices.Max(inputs)>>runLevelBits<<runLevelBits | level
 }
 
 // addRun indexes appended entries as a new live run of level 0.
@@ -157,11 +162,8 @@ func addRun(ctx context.Context, tx indexTx, tenant string, entries []*steward.A
 	if len(keys) == 0 {
 		return nil
 	}
+	run := levelZeroRun(int64(keys[0].idx))
 	slices.SortFunc(keys, cmpKey)
-	run, err := nextRun(ctx, tx, tenant)
-	if err != nil {
-		return err
-	}
 	if err := writeRunKeys(ctx, tx, tenant, run, keys); err != nil {
 		return err
 	}
@@ -306,15 +308,11 @@ func startMerge(ctx context.Context, tx indexTx, tenant string, byLevel map[int6
 			level = l
 		}
 	}
-	if level < 0 {
+	if level < 0 || level+1 >= 1<<runLevelBits {
 		return nil, nil
 	}
 	inputs := byLevel[level][:indexFanout] // Ordered by run, oldest first.
-	run, err := nextRun(ctx, tx, tenant)
-	if err != nil {
-		return nil, err
-	}
-	r := &indexRun{run: run, level: level + 1, state: runBuilding, inputs: inputs, progress: []byte{}}
+	r := &indexRun{run: mergedRun(inputs, level+1), level: level + 1, state: runBuilding, inputs: inputs, progress: []byte{}}
 	if _, err := tx.Exec(ctx, `INSERT INTO audit_runs (tenant_id, run, level, state, inputs, progress) VALUES (?, ?, ?, ?, ?, ?)`,
 		tenant, r.run, r.level, r.state, formatRuns(inputs), r.progress); err != nil {
 		return nil, fmt.Errorf("start audit index merge: %w", err)
