@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/stewardhq/steward"
 	"github.com/stewardhq/steward/sqlstore"
@@ -46,6 +47,68 @@ func testAuditIndex(t *testing.T, open Opener) {
 	}
 	if got := allEntries(t, h.Store, a.TenantID, "no-such-subject"); len(got) != 0 {
 		t.Fatalf("an unknown subject lists %d entries", len(got))
+	}
+}
+
+// testAuditIndexConcurrent lists a subject's entries over and over while
+// other goroutines read subjects, so that runs are added, merged and
+// deleted under the listings: each listing must be in order, without
+// repeats, and hold every entry an earlier one held.
+func testAuditIndexConcurrent(t *testing.T, open Opener) {
+	h := open(t)
+	ctx := context.Background()
+	a, _ := MustTenant(t, h.Store, "Acme")
+	var subs []*steward.Subject
+	for i := range 3 {
+		subs = append(subs, MustSubject(t, h.Store, a, fmt.Sprintf("conc%d@example.com", i), "Concurrent"))
+	}
+	stop := make(chan struct{})
+	errs := make(chan error, 4)
+	for g := range 4 {
+		go func() {
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					errs <- nil
+					return
+				default:
+				}
+				if _, err := h.Store.Subject(ctx, a, subs[(g+i)%len(subs)].ID); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	defer func() {
+		close(stop)
+		for range 4 {
+			if err := <-errs; err != nil {
+				t.Error(err)
+			}
+		}
+	}()
+	seen := map[int64]bool{}
+	deadline := time.Now().Add(1500 * time.Millisecond)
+	for listings := 0; time.Now().Before(deadline) || listings < 5; listings++ {
+		got := map[int64]bool{}
+		prev := int64(-1)
+		for _, e := range allEntries(t, h.Store, a.TenantID, subs[0].ID) {
+			if e.Index <= prev || e.SubjectID != subs[0].ID {
+				t.Fatalf("listing %d: entry %d of %s after %d", listings, e.Index, e.SubjectID, prev)
+			}
+			prev = e.Index
+			got[e.Index] = true
+		}
+		for idx := range seen {
+			if !got[idx] {
+				t.Fatalf("listing %d lost entry %d that an earlier one had", listings, idx)
+			}
+		}
+		seen = got
+	}
+	if len(seen) < 20 {
+		t.Fatalf("only %d entries listed: the readers did not run", len(seen))
 	}
 }
 

@@ -60,6 +60,7 @@ func Run(t *testing.T, open Opener) {
 		{"AuditEntries", testAuditEntries},
 		{"Unauditable", testUnauditable},
 		{"AuditIndex", testAuditIndex},
+		{"AuditIndexConcurrent", testAuditIndexConcurrent},
 		{"AuditProofs", testAuditProofs},
 		{"Tampering", testTampering},
 		{"Rotation", testRotation},
