@@ -493,89 +493,143 @@ func runIndexes(ctx context.Context, tx indexTx, tenant string, run int64, lo, h
 	return out, rows.Err()
 }
 
-// indexBackfilled names the steward_meta row that says every entry
-// written before the index existed is in it.
-const indexBackfilled = "audit_index:backfilled"
+// The backfill's state is kept in steward_meta. indexBackfilled is absent
+// before it starts, "running" while it runs and "done" after. While it runs,
+// a row per tenant (indexBackfillPrefix + tenant id) holds "next,end": the
+// entries [next, end) still to index. Entries appended since it started
+// index themselves.
+const (
+	indexBackfilled     = "audit_index:backfilled"
+	indexBackfillPrefix = "audit_index:backfill:"
+)
 
-// backfillAuditIndex indexes entries written before the index existed
-// (schema version 6), once: as runs of level 0 of indexBackfillRun
-// entries each, which later merges combine like any others.
+// indexBackfillRun is how many entries one backfilled run covers, and one
+// transaction of the backfill indexes; a variable only for tests.
+var indexBackfillRun = 65536
+
+// backfillAuditIndex indexes, once, the entries written before the index
+// existed (schema version 6), as runs of level 0 that later merges combine
+// like any others. Each transaction does a bounded part, so a large log
+// never makes one huge transaction, and a backfill that was interrupted
+// goes on where it stopped. Every process of this version runs it to the
+// end before it appends anything, so the entries it covers (those the log
+// held when it started) are exactly those without an index.
 func backfillAuditIndex(ctx context.Context, db *sql.DB, d *Dialect) error {
+	for {
+		done, err := backfillStep(ctx, db, d)
+		if err != nil || done {
+			return err
+		}
+	}
+}
+
+func backfillStep(ctx context.Context, db *sql.DB, d *Dialect) (done bool, err error) {
 	sqlTx, err := db.BeginTx(ctx, nil)
 	if err != nil {
-		return err
+		return false, err
 	}
 	defer sqlTx.Rollback()
 	tx := &Tx{tx: sqlTx, d: d}
 	if d.MigrationLock != "" {
 		if _, err := tx.Exec(ctx, d.MigrationLock); err != nil {
-			return err
+			return false, err
 		}
 	}
-	var one int
-	err = tx.QueryRow(ctx, `SELECT 1 FROM steward_meta WHERE name = ?`, indexBackfilled).Scan(&one)
-	if err == nil {
-		return nil
+	var state []byte
+	err = tx.QueryRow(ctx, `SELECT value FROM steward_meta WHERE name = ?`, indexBackfilled).Scan(&state)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		err = startBackfill(ctx, tx)
+	case err != nil:
+		return false, fmt.Errorf("read audit index state: %w", err)
+	case string(state) != "running":
+		return true, nil
+	default:
+		done, err = continueBackfill(ctx, tx)
 	}
-	if !errors.Is(err, sql.ErrNoRows) {
-		return fmt.Errorf("read audit index state: %w", err)
-	}
-	var tenants []string
-	rows, err := tx.Query(ctx, `SELECT tenant_id FROM audit_heads ORDER BY tenant_id`)
 	if err != nil {
-		return fmt.Errorf("backfill audit index: %w", err)
+		return false, fmt.Errorf("backfill audit index: %w", err)
 	}
+	return done, sqlTx.Commit()
+}
+
+// startBackfill notes what each tenant's log holds now.
+func startBackfill(ctx context.Context, tx indexTx) error {
+	rows, err := tx.Query(ctx, `SELECT tenant_id, size FROM audit_heads WHERE size > 0`)
+	if err != nil {
+		return err
+	}
+	type head struct {
+		tenant string
+		size   int64
+	}
+	var heads []head
 	for rows.Next() {
-		var t string
-		if err := rows.Scan(&t); err != nil {
+		var h head
+		if err := rows.Scan(&h.tenant, &h.size); err != nil {
 			rows.Close()
 			return err
 		}
-		tenants = append(tenants, t)
+		heads = append(heads, h)
 	}
 	rows.Close()
-	for _, t := range tenants {
-		if err := backfillTenant(ctx, tx, t); err != nil {
-			return fmt.Errorf("backfill audit index: %w", err)
-		}
-	}
-	if _, err := tx.Exec(ctx, `INSERT INTO steward_meta (name, value) VALUES (?, ?)`, indexBackfilled, []byte("1")); err != nil {
+	if err := rows.Err(); err != nil {
 		return err
 	}
-	return sqlTx.Commit()
-}
-
-// indexBackfillRun is how many entries one backfilled run covers.
-const indexBackfillRun = 65536
-
-func backfillTenant(ctx context.Context, tx indexTx, tenant string) error {
-	after := int64(-1)
-	for {
-		rows, err := tx.Query(ctx, `SELECT idx, subject_id FROM audit_log WHERE tenant_id = ? AND idx > ? ORDER BY idx LIMIT ?`, tenant, after, indexBackfillRun)
-		if err != nil {
-			return err
-		}
-		var entries []*steward.AuditEntry
-		for rows.Next() {
-			e := &steward.AuditEntry{}
-			if err := rows.Scan(&e.Index, &e.SubjectID); err != nil {
-				rows.Close()
-				return err
-			}
-			entries = append(entries, e)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		if len(entries) == 0 {
-			return nil
-		}
-		after = entries[len(entries)-1].Index
-		if err := addRun(ctx, tx, tenant, entries); err != nil {
+	for _, h := range heads {
+		if _, err := tx.Exec(ctx, `INSERT INTO steward_meta (name, value) VALUES (?, ?)`, indexBackfillPrefix+h.tenant, fmt.Appendf(nil, "0,%d", h.size)); err != nil {
 			return err
 		}
 	}
+	_, err = tx.Exec(ctx, `INSERT INTO steward_meta (name, value) VALUES (?, ?)`, indexBackfilled, []byte("running"))
+	return err
+}
+
+// continueBackfill indexes the next indexBackfillRun entries of a tenant
+// with entries left, or marks the backfill done when none has.
+func continueBackfill(ctx context.Context, tx indexTx) (done bool, err error) {
+	var name string
+	var value []byte
+	err = tx.QueryRow(ctx, `SELECT name, value FROM steward_meta WHERE substr(name, 1, ?) = ? ORDER BY name LIMIT 1`, len(indexBackfillPrefix), indexBackfillPrefix).Scan(&name, &value)
+	if errors.Is(err, sql.ErrNoRows) {
+		_, err = tx.Exec(ctx, `UPDATE steward_meta SET value = ? WHERE name = ?`, []byte("done"), indexBackfilled)
+		return true, err
+	}
+	if err != nil {
+		return false, err
+	}
+	tenant := strings.TrimPrefix(name, indexBackfillPrefix)
+	var next, end int64
+	if _, err := fmt.Sscanf(string(value), "%d,%d", &next, &end); err != nil {
+		return false, fmt.Errorf("backfill state %q: %w", value, err)
+	}
+	stop := min(end, next+int64(indexBackfillRun))
+	rows, err := tx.Query(ctx, `SELECT idx, subject_id FROM audit_log WHERE tenant_id = ? AND idx >= ? AND idx < ? ORDER BY idx`, tenant, next, stop)
+	if err != nil {
+		return false, err
+	}
+	var entries []*steward.AuditEntry
+	for rows.Next() {
+		e := &steward.AuditEntry{}
+		if err := rows.Scan(&e.Index, &e.SubjectID); err != nil {
+			rows.Close()
+			return false, err
+		}
+		entries = append(entries, e)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return false, err
+	}
+	if err := addRun(ctx, tx, tenant, entries); err != nil {
+		return false, err
+	}
+	if stop >= end {
+		_, err = tx.Exec(ctx, `DELETE FROM steward_meta WHERE name = ?`, name)
+	} else {
+		_, err = tx.Exec(ctx, `UPDATE steward_meta SET value = ? WHERE name = ?`, fmt.Appendf(nil, "%d,%d", stop, end), name)
+	}
+	return false, err
 }
 
 // indexDigest sums up a multiset of keys regardless of order: how many,

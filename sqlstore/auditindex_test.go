@@ -91,8 +91,21 @@ func TestAuditIndexMergesInSteps(t *testing.T) {
 	if got, _, err := db.AuditEntries(ctx, a.TenantID, steward.AuditFilter{SubjectID: ids[0]}); err != nil || len(got) != 0 {
 		t.Fatalf("without an index the listing is %d entries, %v", len(got), err)
 	}
+	// The next open rebuilds it, 7 entries a transaction.
+	defer sqlstore.SetBackfillRun(7)()
 	reopen()
 	storetest.MustIndexMatchLog(t, db.Store, a.TenantID, ids)
+	storetest.MustVerify(t, db.Store)
+	if n := count(`SELECT COUNT(*) FROM audit_runs`); n < 400/7 {
+		t.Fatalf("the backfill wrote %d runs, want one per 7 entries", n)
+	}
+	var state string
+	if err := raw.QueryRow(`SELECT value FROM steward_meta WHERE name = 'audit_index:backfilled'`).Scan(&state); err != nil || state != "done" {
+		t.Fatalf("backfill state %q, %v", state, err)
+	}
+	if n := count(`SELECT COUNT(*) FROM steward_meta WHERE name LIKE 'audit_index:backfill:%'`); n != 0 {
+		t.Fatalf("%d backfill progress rows left", n)
+	}
 }
 
 // TestAuditIndexCollisions makes every subject's hash the same: a listing

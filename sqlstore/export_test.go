@@ -16,3 +16,11 @@ func SetSubjectHash(f func(string) uint64) (restore func()) {
 	subjectHash = f
 	return func() { subjectHash = old }
 }
+
+// SetBackfillRun sets how many entries one step of the audit index's
+// backfill covers. The same caveat as SetIndexLimits applies.
+func SetBackfillRun(n int) (restore func()) {
+	old := indexBackfillRun
+	indexBackfillRun = n
+	return func() { indexBackfillRun = old }
+}

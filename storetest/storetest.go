@@ -61,6 +61,7 @@ func Run(t *testing.T, open Opener) {
 		{"Unauditable", testUnauditable},
 		{"AuditIndex", testAuditIndex},
 		{"AuditIndexConcurrent", testAuditIndexConcurrent},
+		{"AuditIndexBackfill", testAuditIndexBackfill},
 		{"AuditProofs", testAuditProofs},
 		{"Tampering", testTampering},
 		{"Rotation", testRotation},
