@@ -33,7 +33,7 @@ const (
 	// indexFanout runs of one level are merged into one of the next.
 	indexFanout = 8
 	// indexDeleteChunks is the most chunk rows of merged-away runs a step
-	// deletes.
+	// deletes, in all.
 	indexDeleteChunks = 64
 )
 
@@ -260,13 +260,19 @@ func compactIndex(ctx context.Context, tx indexTx, tenant string) (busy bool, er
 	}
 	var building *indexRun
 	byLevel := map[int64][]int64{}
+	deletable := indexDeleteChunks // Shared by the dead runs, to bound the step.
 	for i, r := range runs {
 		switch r.state {
 		case runDead:
 			busy = true
-			if err := deleteRunChunks(ctx, tx, tenant, r.run); err != nil {
+			if deletable == 0 {
+				continue
+			}
+			n, err := deleteRunChunks(ctx, tx, tenant, r.run, deletable)
+			if err != nil {
 				return true, err
 			}
+			deletable -= n
 		case runBuilding:
 			building = &runs[i]
 		case runLive:
@@ -282,21 +288,22 @@ func compactIndex(ctx context.Context, tx indexTx, tenant string) (busy bool, er
 	return true, mergeStep(ctx, tx, tenant, building)
 }
 
-// deleteRunChunks deletes up to indexDeleteChunks chunks of a dead run,
-// and the run once none are left.
-func deleteRunChunks(ctx context.Context, tx indexTx, tenant string, run int64) error {
+// deleteRunChunks deletes up to limit chunks of a dead run, and the run
+// once none are left, returning how many chunks it deleted.
+func deleteRunChunks(ctx context.Context, tx indexTx, tenant string, run int64, limit int) (int, error) {
 	res, err := tx.Exec(ctx, `DELETE FROM audit_index_chunks WHERE tenant_id = ? AND run = ? AND first_key IN (SELECT first_key FROM audit_index_chunks WHERE tenant_id = ? AND run = ? ORDER BY first_key LIMIT ?)`,
-		tenant, run, tenant, run, indexDeleteChunks)
+		tenant, run, tenant, run, limit)
 	if err != nil {
-		return fmt.Errorf("delete merged audit index run: %w", err)
+		return 0, fmt.Errorf("delete merged audit index run: %w", err)
 	}
-	if n, err := res.RowsAffected(); err != nil || n >= indexDeleteChunks {
-		return err
+	n, err := res.RowsAffected()
+	if err != nil || int(n) >= limit {
+		return int(n), err
 	}
 	if _, err := tx.Exec(ctx, `DELETE FROM audit_runs WHERE tenant_id = ? AND run = ?`, tenant, run); err != nil {
-		return fmt.Errorf("delete merged audit index run: %w", err)
+		return int(n), fmt.Errorf("delete merged audit index run: %w", err)
 	}
-	return nil
+	return int(n), nil
 }
 
 // startMerge begins merging the oldest indexFanout live runs of the lowest
