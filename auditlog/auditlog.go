@@ -25,16 +25,6 @@ const KeyName = "steward-audit"
 // Origin is the first line of a tenant log's checkpoints; it names the log.
 func Origin(tenantID string) string { return "steward.audit/" + tenantID }
 
-// EncodeEntry returns the leaf data for an entry: its JSON, whose field order
-// is fixed by the struct, so the same entry always hashes the same.
-func EncodeEntry(e *steward.AuditEntry) []byte {
-	b, err := json.Marshal(e)
-	if err != nil {
-		panic(err) // An AuditEntry always marshals.
-	}
-	return b
-}
-
 // DecodeEntry parses leaf data.
 func DecodeEntry(b []byte) (*steward.AuditEntry, error) {
 	var e steward.AuditEntry

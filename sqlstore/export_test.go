@@ -24,3 +24,11 @@ func SetBackfillRun(n int) (restore func()) {
 	indexBackfillRun = n
 	return func() { indexBackfillRun = old }
 }
+
+// SetWarmPage sets how many lookups one query of the cache's warm-up
+// reads. The same caveat as SetIndexLimits applies.
+func SetWarmPage(n int) (restore func()) {
+	old := warmPage
+	warmPage = n
+	return func() { warmPage = old }
+}

@@ -9,10 +9,10 @@ import (
 // readStatements are the hot read queries, prepared once per pool so the
 // engine does not parse them on every request.
 type readStatements struct {
-	subject, find, tombstone, apiKey *sql.Stmt
+	subject, subjectAt, find, tombstone, apiKey *sql.Stmt
 }
 
-const subjectColumns = `s.id, s.kind, s.key_version, s.wrapped_key, s.profile, s.created_at, s.updated_at`
+const subjectColumns = `s.id, s.kind, s.key_version, s.wrapped_key, s.profile, s.created_at, s.updated_at, s.seq`
 
 func (r *readStatements) prepare(ctx context.Context, db *sql.DB, d *Dialect) error {
 	var err error
@@ -25,7 +25,10 @@ func (r *readStatements) prepare(ctx context.Context, db *sql.DB, d *Dialect) er
 		return st
 	}
 	r.subject = prep(`SELECT ` + subjectColumns + ` FROM subjects s WHERE s.tenant_id = ? AND s.id = ?`)
-	r.find = prep(`SELECT ` + subjectColumns + ` FROM subject_lookups l JOIN subjects s ON s.tenant_id = l.tenant_id AND s.id = l.subject_id WHERE l.tenant_id = ? AND l.kind = ? AND l.hash = ?`)
+	// By row number and id: on SQLite a search of the table's rowid B-tree
+	// alone; the id makes a reused row number miss rather than mislead.
+	r.subjectAt = prep(`SELECT ` + subjectColumns + ` FROM subjects s WHERE s.seq = ? AND s.tenant_id = ? AND s.id = ?`)
+	r.find = prep(`SELECT ` + subjectColumns + ` FROM subject_lookups l JOIN subjects s ON s.seq = l.subject_seq AND s.tenant_id = l.tenant_id AND s.id = l.subject_id WHERE l.tenant_id = ? AND l.kind = ? AND l.hash = ?`)
 	r.tombstone = prep(`SELECT erased_at FROM subject_tombstones WHERE tenant_id = ? AND subject_id = ?`)
 	r.apiKey = prep(`SELECT k.id, k.tenant_id, k.name, k.secret_hash, k.created_at FROM api_keys k WHERE k.secret_hash = ? AND k.revoked_at IS NULL`)
 	return err
@@ -38,7 +41,7 @@ func pointCtx(ctx context.Context) context.Context { return context.WithoutCance
 
 func (r *readStatements) close() error {
 	var errs []error
-	for _, st := range []*sql.Stmt{r.subject, r.find, r.tombstone, r.apiKey} {
+	for _, st := range []*sql.Stmt{r.subject, r.subjectAt, r.find, r.tombstone, r.apiKey} {
 		if st != nil {
 			errs = append(errs, st.Close())
 		}

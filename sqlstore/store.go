@@ -96,7 +96,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if err := s.checkMasterKey(ctx); err != nil {
 		return nil, err
 	}
-	if err := migrate(ctx, s.wdb, s.d); err != nil {
+	if err := migrate(ctx, s.wdb, s.d, s.log); err != nil {
 		return nil, fmt.Errorf("migrate %s schema: %w", s.d.Name, err)
 	}
 	if err := s.initMeta(ctx); err != nil {

@@ -29,13 +29,14 @@ type sealedSubject struct {
 	profile    []byte
 	created    int64
 	updated    int64
+	seq        int64 // Its row's number in this database (see lookupCache).
 }
 
 type rowScanner interface{ Scan(dest ...any) error }
 
 func scanSealed(r rowScanner) (*sealedSubject, error) {
 	var ss sealedSubject
-	err := r.Scan(&ss.id, &ss.kind, &ss.keyVersion, &ss.wrappedKey, &ss.profile, &ss.created, &ss.updated)
+	err := r.Scan(&ss.id, &ss.kind, &ss.keyVersion, &ss.wrappedKey, &ss.profile, &ss.created, &ss.updated, &ss.seq)
 	return &ss, err
 }
 
@@ -84,8 +85,8 @@ func lookupHashes(ik *keyring.IndexKey, p *steward.Profile) map[string][]byte {
 	return m
 }
 
-func insertLookup(ctx context.Context, tx *Tx, tenant, kind string, hash []byte, subjectID string) error {
-	_, err := tx.Exec(ctx, `INSERT INTO subject_lookups (tenant_id, kind, hash, subject_id) VALUES (?, ?, ?, ?)`, tenant, kind, hash, subjectID)
+func insertLookup(ctx context.Context, tx *Tx, tenant, kind string, hash []byte, subjectID string, seq int64) error {
+	_, err := tx.Exec(ctx, `INSERT INTO subject_lookups (tenant_id, kind, hash, subject_id, subject_seq) VALUES (?, ?, ?, ?, ?)`, tenant, kind, hash, subjectID, seq)
 	if err != nil {
 		if tx.d.IsUniqueViolation(err) {
 			return steward.Errorf(steward.EConflict, kind, "another subject of this tenant already has this %s", kind)
@@ -142,6 +143,7 @@ func (s *Store) CreateSubject(ctx context.Context, a steward.Actor, sub *steward
 			return nil, false, err
 		}
 		var replay string
+		var seq int64
 		err = s.w.do(ctx, func(tx *Tx) error {
 			replay = ""
 			if r, err := rec.lookup(ctx, tx, a.TenantID); err != nil || r != "" {
@@ -155,13 +157,13 @@ func (s *Store) CreateSubject(ctx context.Context, a steward.Actor, sub *steward
 				return err
 			}
 			out.CreatedAt, out.UpdatedAt = tx.Now, tx.Now
-			if _, err := tx.Exec(ctx, `INSERT INTO subjects (tenant_id, id, kind, key_version, wrapped_key, profile, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-				a.TenantID, out.ID, string(out.Kind), tk.Version, wrapped, profile, micros(tx.Now), micros(tx.Now)); err != nil {
+			if err := tx.QueryRow(ctx, `INSERT INTO subjects (tenant_id, id, kind, key_version, wrapped_key, profile, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`,
+				a.TenantID, out.ID, string(out.Kind), tk.Version, wrapped, profile, micros(tx.Now), micros(tx.Now)).Scan(&seq); err != nil {
 				return internal("insert subject", err)
 			}
 			for _, kind := range []string{lookupEmail, lookupUsername} {
 				if h, ok := lookups[kind]; ok {
-					if err := insertLookup(ctx, tx, a.TenantID, kind, h, out.ID); err != nil {
+					if err := insertLookup(ctx, tx, a.TenantID, kind, h, out.ID, seq); err != nil {
 						return err
 					}
 				}
@@ -183,7 +185,7 @@ func (s *Store) CreateSubject(ctx context.Context, a steward.Actor, sub *steward
 			got, err := s.Subject(ctx, a, replay)
 			return got, true, err
 		}
-		s.putLookups(a.TenantID, out.ID, lookups)
+		s.putLookups(a.TenantID, out.ID, seq, lookups)
 		return &out, false, nil
 	}
 }
@@ -311,7 +313,7 @@ func (s *Store) FindSubject(ctx context.Context, a steward.Actor, by steward.Sub
 	if err != nil {
 		return nil, internal("find subject", err)
 	}
-	s.lookups.put(k, ss.id)
+	s.lookups.put(k, ss.id, ss.seq)
 	return s.openAudited(ctx, a, ss)
 }
 
@@ -367,6 +369,7 @@ func (s *Store) UpdateSubject(ctx context.Context, a steward.Actor, id string, p
 	}
 	var out *steward.Subject
 	var removed, added map[string][]byte // Blind indexes the update changed.
+	var seq int64
 	err = s.w.do(ctx, func(tx *Tx) error {
 		removed, added = map[string][]byte{}, map[string][]byte{}
 		ss, err := scanSealed(tx.QueryRow(ctx, `SELECT `+subjectColumns+` FROM subjects s WHERE s.tenant_id = ? AND s.id = ?`+tx.d.ForUpdate, a.TenantID, id))
@@ -376,6 +379,7 @@ func (s *Store) UpdateSubject(ctx context.Context, a steward.Actor, id string, p
 		if err != nil {
 			return internal("read subject", err)
 		}
+		seq = ss.seq
 		sub, sk, err := s.open(ctx, a.TenantID, ss)
 		if err != nil {
 			return err
@@ -400,7 +404,7 @@ func (s *Store) UpdateSubject(ctx context.Context, a steward.Actor, id string, p
 				removed[kind] = before[kind]
 			}
 			if after[kind] != nil {
-				if err := insertLookup(ctx, tx, a.TenantID, kind, after[kind], id); err != nil {
+				if err := insertLookup(ctx, tx, a.TenantID, kind, after[kind], id, seq); err != nil {
 					return err
 				}
 				added[kind] = after[kind]
@@ -423,7 +427,7 @@ func (s *Store) UpdateSubject(ctx context.Context, a steward.Actor, id string, p
 		return nil, err
 	}
 	s.dropLookups(a.TenantID, removed)
-	s.putLookups(a.TenantID, id, added)
+	s.putLookups(a.TenantID, id, seq, added)
 	return out, nil
 }
 

@@ -72,4 +72,15 @@ func MustFindChanges(t *testing.T, writer, reader *sqlstore.Store, a steward.Act
 
 	third := MustCreate(t, writer, a, in(x.Email, ux.Username))
 	want("taken again", x, third.ID)
+
+	// SQLite gives the highest row number again once its row is gone, so
+	// the reader's hint (x is third, at third's row) now names a row that
+	// holds fourth.
+	if _, err := writer.EraseSubject(ctx, a, third.ID); err != nil {
+		t.Fatal(err)
+	}
+	fourth := MustCreate(t, writer, a, in("z.moves@example.com", "z_moves"))
+	want("row number given again", x, "")
+	want("row number given again, by username", ux, "")
+	want("the new holder of the row", steward.SubjectLookup{Email: "z.moves@example.com"}, fourth.ID)
 }
