@@ -30,6 +30,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 )
@@ -153,8 +154,16 @@ func (j *Journal) Append(records [][]byte, assigned func(first uint64)) (uint64,
 			j.cond.Wait()
 			continue
 		}
-		// Lead a group: write and sync everything gathered so far.
+		// Lead a group: write and sync everything gathered so far. First
+		// let the goroutines that are ready run: on a busy machine some
+		// are about to append, and joining this group spares them a sync
+		// of their own. A sync costs far more CPU than a yield (at a
+		// million subjects this took finds from about 1.9 records per
+		// sync to 4.4, and from about 10,800 to 11,700 finds/s).
 		j.syncing = true
+		j.mu.Unlock()
+		runtime.Gosched()
+		j.mu.Lock()
 		buf, upTo, pos, alloc := j.buf, j.nextSeq-1, j.pos, j.alloc
 		j.buf = nil
 		j.mu.Unlock()
