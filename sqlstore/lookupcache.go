@@ -14,39 +14,32 @@ import (
 	"github.com/stewardhq/steward"
 )
 
-// lookupCache remembers which subject a blind index pointed to, and the
-// number of its row, so that a find reads one B-tree (on SQLite the
-// table's, by rowid) instead of three (the blind index, the index of ids,
-// the table). It is a hint,
-// never trusted: a find that hits opens the subject and checks that its
-// normalised email or username is the one asked for, and falls back to the
-// database's index otherwise. So entries left stale by another process's
-// update or erasure, by a collision of the 64-bit keys, or by anything else,
-// cost one extra read and are dropped; they are never answered. Entries
-// hold keyed hashes and ids only, never a personal value.
+// lookupCache remembers which subject a blind index pointed to, as the
+// number of its row (subjects.seq), so that a find reads one B-tree (on
+// SQLite the table's, by rowid) instead of three (the blind index, the
+// index of ids, the table). It is a hint, never trusted: a find that hits
+// reads that row of the tenant's, opens the subject and checks that its
+// normalised email or username is the one asked for, and falls back to
+// the database's index otherwise. So entries left stale by another
+// process's update or erasure, by a row number given again after an
+// erasure, by a collision of the 64-bit keys, or by anything else, cost one
+// extra read and are dropped; they are never answered. Entries hold keyed
+// hashes and row numbers only, never a personal value.
 type lookupCache struct {
 	seed maphash.Seed
 	mu   sync.RWMutex
-	m    map[uint64]lookupHint
+	m    map[uint64]int64
 	// outcomes counts finds by what the cache did for them.
 	outcomes *prometheus.CounterVec
 }
 
-// lookupHint is where a blind index pointed: the subject's id, and its
-// row number (subjects.seq). The id is checked against the row read, so a
-// row number reused after an erasure is a miss, not a wrong answer.
-type lookupHint struct {
-	id  [16]byte
-	seq int64
-}
-
-// maxLookupEntries bounds the cache: about 60 bytes an entry with the
-// map's slack, so at most about 180 MB. Past it, new hints are not kept;
+// maxLookupEntries bounds the cache: about 35 bytes an entry with the
+// map's slack, so at most about 110 MB. Past it, new hints are not kept;
 // finds of those values take the database's index, as they would anyway.
 const maxLookupEntries = 3 << 20
 
 func newLookupCache() *lookupCache {
-	return &lookupCache{seed: maphash.MakeSeed(), m: map[uint64]lookupHint{},
+	return &lookupCache{seed: maphash.MakeSeed(), m: map[uint64]int64{},
 		outcomes: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "steward_lookup_cache_finds_total",
 			Help: "Finds by what the lookup cache did: hit (answered from its hint), stale (its hint was checked and dropped), miss.",
@@ -65,38 +58,31 @@ func (c *lookupCache) key(tenant, kind string, blind []byte) uint64 {
 	return h.Sum64()
 }
 
-func (c *lookupCache) get(k uint64) (subjectID string, seq int64, ok bool) {
+func (c *lookupCache) get(k uint64) (seq int64, ok bool) {
 	c.mu.RLock()
-	h, ok := c.m[k]
+	seq, ok = c.m[k]
 	c.mu.RUnlock()
-	if !ok {
-		return "", 0, false
-	}
-	return steward.IDFromBytes("sub", h.id), h.seq, true
+	return seq, ok
 }
 
-func (c *lookupCache) put(k uint64, subjectID string, seq int64) {
-	b, ok := steward.IDBytes("sub", subjectID)
-	if !ok {
-		return
-	}
+func (c *lookupCache) put(k uint64, seq int64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if _, ok := c.m[k]; ok || len(c.m) < maxLookupEntries {
-		c.m[k] = lookupHint{b, seq}
+		c.m[k] = seq
 	}
 }
 
 // putIfAbsent adds an entry unless one is there, for warming: whatever a
 // write put meanwhile is newer.
-func (c *lookupCache) putIfAbsent(k uint64, h lookupHint) bool {
+func (c *lookupCache) putIfAbsent(k uint64, seq int64) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if len(c.m) >= maxLookupEntries {
 		return false
 	}
 	if _, ok := c.m[k]; !ok {
-		c.m[k] = h
+		c.m[k] = seq
 	}
 	return true
 }
@@ -118,10 +104,10 @@ func (c *lookupCache) len() int {
 }
 
 // putLookups remembers a subject's blind indexes after a commit.
-func (s *Store) putLookups(tenant, subjectID string, seq int64, lookups map[string][]byte) {
+func (s *Store) putLookups(tenant string, seq int64, lookups map[string][]byte) {
 	for kind, h := range lookups {
 		if h != nil {
-			s.lookups.put(s.lookups.key(tenant, kind, h), subjectID, seq)
+			s.lookups.put(s.lookups.key(tenant, kind, h), seq)
 		}
 	}
 }
@@ -146,7 +132,7 @@ func (s *Store) warmLookups(stop <-chan struct{}) {
 		s.log.Warn("warm the lookup cache", "err", err)
 		return
 	}
-	q := s.d.rebind(`SELECT hash, subject_id, subject_seq FROM subject_lookups WHERE tenant_id = ? AND kind = ? AND hash > ? ORDER BY hash LIMIT ?`)
+	q := s.d.rebind(`SELECT hash, subject_seq FROM subject_lookups WHERE tenant_id = ? AND kind = ? AND hash > ? ORDER BY hash LIMIT ?`)
 	for _, g := range groups {
 		after := []byte{} // Below every hash; nil would compare as NULL.
 		for {
@@ -198,15 +184,14 @@ func (s *Store) warmPage(q, tenant, kind string, after *[]byte) (n int, full boo
 		return 0, false, err
 	}
 	defer rows.Close()
-	var hash, subject sql.RawBytes // Valid until Next: no copies.
+	var hash sql.RawBytes // Valid until Next: no copy.
 	var seq int64
 	for rows.Next() {
-		if err := rows.Scan(&hash, &subject, &seq); err != nil {
+		if err := rows.Scan(&hash, &seq); err != nil {
 			return n, false, err
 		}
 		n++
-		b, ok := steward.IDBytes("sub", string(subject))
-		if ok && !s.lookups.putIfAbsent(s.lookups.key(tenant, kind, hash), lookupHint{b, seq}) {
+		if !s.lookups.putIfAbsent(s.lookups.key(tenant, kind, hash), seq) {
 			return n, true, nil
 		}
 		*after = append((*after)[:0], hash...)
@@ -216,12 +201,12 @@ func (s *Store) warmPage(q, tenant, kind string, after *[]byte) (n int, full boo
 
 // findCached answers a find from the cache's hint, or says it could not.
 func (s *Store) findCached(ctx context.Context, a steward.Actor, kind, value string, k uint64) (*steward.Subject, bool) {
-	id, seq, ok := s.lookups.get(k)
+	seq, ok := s.lookups.get(k)
 	if !ok {
 		s.lookups.outcomes.WithLabelValues("miss").Inc()
 		return nil, false
 	}
-	ss, err := scanSealed(s.stmts.subjectAt.QueryRowContext(pointCtx(ctx), seq, a.TenantID, id))
+	ss, err := scanSealed(s.stmts.subjectAt.QueryRowContext(pointCtx(ctx), seq, a.TenantID))
 	if err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			s.lookups.drop(k) // Erased, perhaps by another process.

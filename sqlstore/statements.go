@@ -25,9 +25,8 @@ func (r *readStatements) prepare(ctx context.Context, db *sql.DB, d *Dialect) er
 		return st
 	}
 	r.subject = prep(`SELECT ` + subjectColumns + ` FROM subjects s WHERE s.tenant_id = ? AND s.id = ?`)
-	// By row number and id: on SQLite a search of the table's rowid B-tree
-	// alone; the id makes a reused row number miss rather than mislead.
-	r.subjectAt = prep(`SELECT ` + subjectColumns + ` FROM subjects s WHERE s.seq = ? AND s.tenant_id = ? AND s.id = ?`)
+	// By row number: on SQLite a search of the table's rowid B-tree alone.
+	r.subjectAt = prep(`SELECT ` + subjectColumns + ` FROM subjects s WHERE s.seq = ? AND s.tenant_id = ?`)
 	r.find = prep(`SELECT ` + subjectColumns + ` FROM subject_lookups l JOIN subjects s ON s.seq = l.subject_seq AND s.tenant_id = l.tenant_id AND s.id = l.subject_id WHERE l.tenant_id = ? AND l.kind = ? AND l.hash = ?`)
 	r.tombstone = prep(`SELECT erased_at FROM subject_tombstones WHERE tenant_id = ? AND subject_id = ?`)
 	r.apiKey = prep(`SELECT k.id, k.tenant_id, k.name, k.secret_hash, k.created_at FROM api_keys k WHERE k.secret_hash = ? AND k.revoked_at IS NULL`)

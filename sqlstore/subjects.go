@@ -185,7 +185,7 @@ func (s *Store) CreateSubject(ctx context.Context, a steward.Actor, sub *steward
 			got, err := s.Subject(ctx, a, replay)
 			return got, true, err
 		}
-		s.putLookups(a.TenantID, out.ID, seq, lookups)
+		s.putLookups(a.TenantID, seq, lookups)
 		return &out, false, nil
 	}
 }
@@ -313,7 +313,7 @@ func (s *Store) FindSubject(ctx context.Context, a steward.Actor, by steward.Sub
 	if err != nil {
 		return nil, internal("find subject", err)
 	}
-	s.lookups.put(k, ss.id, ss.seq)
+	s.lookups.put(k, ss.seq)
 	return s.openAudited(ctx, a, ss)
 }
 
@@ -427,7 +427,7 @@ func (s *Store) UpdateSubject(ctx context.Context, a steward.Actor, id string, p
 		return nil, err
 	}
 	s.dropLookups(a.TenantID, removed)
-	s.putLookups(a.TenantID, id, seq, added)
+	s.putLookups(a.TenantID, seq, added)
 	return out, nil
 }
 
