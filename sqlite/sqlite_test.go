@@ -47,6 +47,7 @@ func openWith(tb testing.TB, journaled bool) *storetest.Harness {
 	})
 	return &storetest.Harness{
 		JournaledReads: journaled,
+		Undo007:        undo007,
 		Store:          db.Store,
 		Raw:            raw,
 		Rebind:         sqlite.Dialect().Rebind,
@@ -142,3 +143,20 @@ func TestWrongMasterKey(t *testing.T) {
 		t.Fatalf("read after the refused open: %v", err)
 	}
 }
+
+// undo007 puts subjects and blind indexes back in their shape before
+// migration 007: a WITHOUT ROWID subjects table with no seq, and no
+// subject_seq in subject_lookups.
+const undo007 = `
+CREATE TABLE subjects_v6 (
+  tenant_id TEXT NOT NULL, id TEXT NOT NULL, kind TEXT NOT NULL, key_version INTEGER NOT NULL,
+  wrapped_key BLOB NOT NULL, profile BLOB NOT NULL, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,
+  PRIMARY KEY (tenant_id, id)
+) WITHOUT ROWID;
+INSERT INTO subjects_v6 SELECT tenant_id, id, kind, key_version, wrapped_key, profile, created_at, updated_at FROM subjects;
+DROP TABLE subjects;
+ALTER TABLE subjects_v6 RENAME TO subjects;
+CREATE INDEX subjects_key_version ON subjects (tenant_id, key_version);
+ALTER TABLE subject_lookups DROP COLUMN subject_seq;
+DELETE FROM steward_migrations WHERE version = 7;
+`

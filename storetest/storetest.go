@@ -30,6 +30,9 @@ type Harness struct {
 	// JournaledReads says reads are audited through an audit journal file
 	// rather than the database (see sqlstore.WithAuditJournal).
 	JournaledReads bool
+	// Undo007 is SQL that puts the schema back as it was before migration
+	// 007 and forgets that 007 ran, for the test of that migration.
+	Undo007 string
 }
 
 // Opener opens a fresh, empty store for one test and arranges its cleanup.
@@ -67,6 +70,7 @@ func Run(t *testing.T, open Opener) {
 		{"Rotation", testRotation},
 		{"InterruptedRotation", testInterruptedRotation},
 		{"Reopen", testReopen},
+		{"Migration007", testMigration007},
 		{"CloseWhileWriting", testCloseWhileWriting},
 		{"Concurrency", testConcurrency},
 		{"PolicyVersions", testPolicyVersions},
