@@ -35,7 +35,7 @@ func migrate(ctx context.Context, db *sql.DB, d *Dialect, log *slog.Logger) erro
 			return err
 		}
 		start := time.Now()
-		applied, err := applyMigration(ctx, db, d, version, name, string(body))
+		applied, err := applyMigration(ctx, db, d, version, name, string(body), log)
 		if err != nil {
 			return fmt.Errorf("migration %s: %w", name, err)
 		}
@@ -46,7 +46,7 @@ func migrate(ctx context.Context, db *sql.DB, d *Dialect, log *slog.Logger) erro
 	return nil
 }
 
-func applyMigration(ctx context.Context, db *sql.DB, d *Dialect, version int, name, body string) (applied bool, err error) {
+func applyMigration(ctx context.Context, db *sql.DB, d *Dialect, version int, name, body string, log *slog.Logger) (applied bool, err error) {
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return false, err
@@ -65,6 +65,7 @@ func applyMigration(ctx context.Context, db *sql.DB, d *Dialect, version int, na
 	if err != sql.ErrNoRows {
 		return false, err
 	}
+	log.Info("applying schema migration", "name", name)
 	for _, stmt := range splitStatements(body) {
 		if _, err := tx.ExecContext(ctx, stmt); err != nil {
 			return false, fmt.Errorf("%w in: %s", err, stmt)
