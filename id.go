@@ -86,23 +86,3 @@ func IDTime(prefix, id string) (time.Time, bool) {
 	}
 	return time.UnixMilli(int64(binary.BigEndian.Uint64(b[:8]) >> 16)), true
 }
-
-// IDBytes returns the 16 bytes an id made by NewID encodes, for compact
-// in-memory indexes; IDFromBytes turns them back into the id.
-func IDBytes(prefix, id string) ([16]byte, bool) {
-	var out [16]byte
-	if !ValidID(prefix, id) {
-		return out, false
-	}
-	b, err := idEncoding.DecodeString(id[len(prefix)+1:])
-	if err != nil || len(b) != 16 || idEncoding.EncodeToString(b) != id[len(prefix)+1:] {
-		return out, false
-	}
-	copy(out[:], b)
-	return out, true
-}
-
-// IDFromBytes is the inverse of IDBytes.
-func IDFromBytes(prefix string, b [16]byte) string {
-	return prefix + "_" + idEncoding.EncodeToString(b[:])
-}

@@ -12,7 +12,7 @@ import (
 // is fixed by the struct, so the same entry always hashes the same.
 //
 // Every audited access encodes its entry twice (into the read journal, then
-// into the log), and encoding/json's reflection made that a tenth of a
+// into the log), and encoding/json's reflection made that about 5% of a
 // find's CPU. appendEntry writes the same bytes directly; anything it does
 // not handle byte for byte like encoding/json (a string needing escapes, a
 // year outside 0–9999) goes through encoding/json itself, and a fuzz test
