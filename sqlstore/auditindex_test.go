@@ -2,14 +2,10 @@ package sqlstore_test
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
-	"path/filepath"
 	"testing"
 
 	"github.com/stewardhq/steward"
-	"github.com/stewardhq/steward/keyring"
-	"github.com/stewardhq/steward/sqlite"
 	"github.com/stewardhq/steward/sqlstore"
 	"github.com/stewardhq/steward/storetest"
 )
@@ -22,28 +18,15 @@ import (
 func TestAuditIndexMergesInSteps(t *testing.T) {
 	defer sqlstore.SetIndexLimits(3, 8)()
 	ctx := context.Background()
-	dir := t.TempDir()
-	master, _, err := keyring.GenerateMaster()
-	if err != nil {
-		t.Fatal(err)
-	}
-	db, err := sqlite.Open(ctx, dir, master, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	d := newSQLiteDir(t)
+	db := d.open()
 	defer func() { db.Close() }()
 	reopen := func() {
 		t.Helper()
 		db.Close()
-		if db, err = sqlite.Open(ctx, dir, master, nil); err != nil {
-			t.Fatal(err)
-		}
+		db = d.open()
 	}
-	raw, err := sql.Open("sqlite", "file:"+filepath.Join(dir, sqlite.FileName)+"?_pragma=busy_timeout(10000)")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer raw.Close()
+	raw := d.raw()
 	count := func(q string) int {
 		t.Helper()
 		var n int
@@ -116,14 +99,7 @@ func TestAuditIndexCollisions(t *testing.T) {
 	defer sqlstore.SetSubjectHash(func(string) uint64 { return 42 })()
 	defer sqlstore.SetIndexLimits(3, 8)()
 	ctx := context.Background()
-	master, _, err := keyring.GenerateMaster()
-	if err != nil {
-		t.Fatal(err)
-	}
-	db, err := sqlite.Open(ctx, t.TempDir(), master, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := newSQLiteDir(t).open()
 	defer db.Close()
 	a, _ := storetest.MustTenant(t, db.Store, "Acme")
 	var ids []string

@@ -2,15 +2,10 @@ package sqlstore_test
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
-	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/stewardhq/steward"
-	"github.com/stewardhq/steward/keyring"
-	"github.com/stewardhq/steward/sqlite"
 	"github.com/stewardhq/steward/sqlstore"
 	"github.com/stewardhq/steward/storetest"
 )
@@ -22,15 +17,8 @@ import (
 func TestLookupCacheWarmsInPages(t *testing.T) {
 	defer sqlstore.SetWarmPage(3)()
 	ctx := context.Background()
-	dir := t.TempDir()
-	master, _, err := keyring.GenerateMaster()
-	if err != nil {
-		t.Fatal(err)
-	}
-	db, err := sqlite.Open(ctx, dir, master, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	d := newSQLiteDir(t)
+	db := d.open()
 	tenants := make([]steward.Actor, 2)
 	for i := range tenants {
 		tenants[i], _ = storetest.MustTenant(t, db.Store, fmt.Sprintf("T%d", i))
@@ -54,27 +42,13 @@ func TestLookupCacheWarmsInPages(t *testing.T) {
 	}
 	db.Close()
 
-	db, err = sqlite.Open(ctx, dir, master, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db = d.open()
 	defer db.Close()
-	deadline := time.Now().Add(10 * time.Second)
-	for db.LookupCacheSize() < len(ids) {
-		if time.Now().After(deadline) {
-			t.Fatalf("the lookup cache holds %d entries, want %d", db.LookupCacheSize(), len(ids))
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	waitForLookupCache(t, db, len(ids))
 	if got := db.LookupCacheSize(); got != len(ids) {
 		t.Fatalf("the lookup cache holds %d entries, want %d", got, len(ids))
 	}
-	raw, err := sql.Open("sqlite", "file:"+filepath.Join(dir, sqlite.FileName)+"?_pragma=busy_timeout(10000)")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer raw.Close()
-	if _, err := raw.Exec(`DELETE FROM subject_lookups`); err != nil {
+	if _, err := d.raw().Exec(`DELETE FROM subject_lookups`); err != nil {
 		t.Fatal(err)
 	}
 	for ti, a := range tenants {
@@ -100,5 +74,35 @@ func TestLookupCacheWarmsInPages(t *testing.T) {
 	// A hint is only a hint: another tenant's finds never use it.
 	if got, err := db.FindSubject(ctx, tenants[1], steward.SubjectLookup{Email: "w0.0@example.com"}); steward.ErrorCode(err) != steward.ENotFound {
 		t.Fatalf("another tenant's find: %v, %v; want not found", got, err)
+	}
+}
+
+// TestWrongRowNumbersAreOnlyHints gives every blind index entry the row
+// number of another subject, then reopens the store, which warms its cache
+// from them: every find must still answer with the right subject, since a
+// hint is checked against the subject it leads to and the database's own
+// lookup goes by id.
+func TestWrongRowNumbersAreOnlyHints(t *testing.T) {
+	ctx := context.Background()
+	d := newSQLiteDir(t)
+	db := d.open()
+	a, _ := storetest.MustTenant(t, db.Store, "T")
+	const n = 12
+	ids := make([]string, n)
+	for i := range n {
+		ids[i] = storetest.MustSubject(t, db.Store, a, fmt.Sprintf("r%d@example.com", i), "R").ID
+	}
+	db.Close()
+	if _, err := d.raw().Exec(`UPDATE subject_lookups SET subject_seq = subject_seq % ? + 1`, n); err != nil {
+		t.Fatal(err)
+	}
+	db = d.open()
+	defer db.Close()
+	waitForLookupCache(t, db, n)
+	for i := range n {
+		got, err := db.FindSubject(ctx, a, steward.SubjectLookup{Email: fmt.Sprintf("r%d@example.com", i)})
+		if err != nil || got.ID != ids[i] {
+			t.Fatalf("find r%d with a wrong row number as its hint: %v, %v; want %s", i, got, err, ids[i])
+		}
 	}
 }

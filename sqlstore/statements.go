@@ -27,7 +27,10 @@ func (r *readStatements) prepare(ctx context.Context, db *sql.DB, d *Dialect) er
 	r.subject = prep(`SELECT ` + subjectColumns + ` FROM subjects s WHERE s.tenant_id = ? AND s.id = ?`)
 	// By row number: on SQLite a search of the table's rowid B-tree alone.
 	r.subjectAt = prep(`SELECT ` + subjectColumns + ` FROM subjects s WHERE s.seq = ? AND s.tenant_id = ?`)
-	r.find = prep(`SELECT ` + subjectColumns + ` FROM subject_lookups l JOIN subjects s ON s.seq = l.subject_seq AND s.tenant_id = l.tenant_id AND s.id = l.subject_id WHERE l.tenant_id = ? AND l.kind = ? AND l.hash = ?`)
+	// By id, not by subject_seq: that column only warms the lookup cache,
+	// whose every hint is checked, so a wrong one may cost a read but must
+	// never make a subject unfindable.
+	r.find = prep(`SELECT ` + subjectColumns + ` FROM subject_lookups l JOIN subjects s ON s.tenant_id = l.tenant_id AND s.id = l.subject_id WHERE l.tenant_id = ? AND l.kind = ? AND l.hash = ?`)
 	r.tombstone = prep(`SELECT erased_at FROM subject_tombstones WHERE tenant_id = ? AND subject_id = ?`)
 	r.apiKey = prep(`SELECT k.id, k.tenant_id, k.name, k.secret_hash, k.created_at FROM api_keys k WHERE k.secret_hash = ? AND k.revoked_at IS NULL`)
 	return err

@@ -7,7 +7,7 @@
 -- 45 bytes) and the table's interior pages only rowids, so a read fetches
 -- about six small-tree pages, most of them shared by every read.
 -- seq is an explicit INTEGER PRIMARY KEY so that VACUUM keeps it stable.
--- PostgreSQL's tables are heaps already; its 007 changes nothing.
+-- PostgreSQL's 007 gives its subjects the same row numbers.
 CREATE TABLE subjects_v7 (
   seq INTEGER PRIMARY KEY,
   tenant_id TEXT NOT NULL,
@@ -25,8 +25,8 @@ DROP TABLE subjects;
 ALTER TABLE subjects_v7 RENAME TO subjects;
 CREATE UNIQUE INDEX subjects_id ON subjects (tenant_id, id);
 CREATE INDEX subjects_key_version ON subjects (tenant_id, key_version);
--- Each blind index entry keeps its subject's row number too, so a find
--- that misses the lookup cache reads the subject by rowid, and the cache
--- warms from this table alone.
+-- Each blind index entry keeps its subject's row number too, so the lookup
+-- cache warms from this table alone. It is only ever used as a hint: every
+-- hint is checked against the subject it leads to.
 ALTER TABLE subject_lookups ADD COLUMN subject_seq INTEGER NOT NULL DEFAULT 0;
 UPDATE subject_lookups SET subject_seq = (SELECT s.seq FROM subjects s WHERE s.tenant_id = subject_lookups.tenant_id AND s.id = subject_lookups.subject_id);
