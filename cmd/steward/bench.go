@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -30,7 +31,7 @@ const (
 // benchConfig is what one bench run was asked to do.
 type benchConfig struct {
 	subjects int
-	clients  int
+	clients  []int // Each phase runs once at each count, in order.
 	duration time.Duration
 	requests int
 	phases   []string
@@ -48,9 +49,9 @@ type benchConfig struct {
 func runBench(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "bench")
 	var cfg benchConfig
-	var phases string
+	var phases, clients string
 	fs.IntVar(&cfg.subjects, "subjects", 10000, "subjects to preload before measuring (reused ones count)")
-	fs.IntVar(&cfg.clients, "clients", 16, "concurrent clients in each measured phase (preloading uses 4×)")
+	fs.StringVar(&clients, "clients", "16", "concurrent clients in each measured phase; a comma-separated list (16,48) measures each phase at each count (preloading uses 4× the first)")
 	fs.DurationVar(&cfg.duration, "duration", 10*time.Second, "how long each phase runs")
 	fs.IntVar(&cfg.requests, "requests", 0, "requests per phase instead of --duration (0: use --duration)")
 	fs.StringVar(&phases, "phases", strings.Join(benchPhases, ","), "comma-separated phases to measure: create, get, find")
@@ -71,6 +72,10 @@ func runBench(ctx context.Context, e *env, args []string) error {
 			cfg.phases = append(cfg.phases, p)
 		}
 	}
+	var err error
+	if cfg.clients, err = parseClients(clients); err != nil {
+		return err
+	}
 	if err := cfg.validate(); err != nil {
 		return err
 	}
@@ -85,7 +90,7 @@ func runBench(ctx context.Context, e *env, args []string) error {
 	}
 	defer tgt.close()
 
-	pop, err := preload(ctx, e, tgt, cfg.subjects, cfg.clients*4)
+	pop, err := preload(ctx, e, tgt, cfg.subjects, cfg.clients[0]*4)
 	if err != nil {
 		return err
 	}
@@ -98,14 +103,16 @@ func runBench(ctx context.Context, e *env, args []string) error {
 	rep := newBenchReport(&cfg, tgt.url)
 	rep.Preloaded = pop.count
 	for _, name := range cfg.phases {
-		if err := ctx.Err(); err != nil {
-			return err
+		for _, n := range cfg.clients {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			res, err := runPhase(ctx, tgt, pop, name, n, cfg.duration, cfg.requests)
+			if err != nil {
+				return err
+			}
+			rep.add(res)
 		}
-		res, err := runPhase(ctx, tgt, pop, name, cfg.clients, cfg.duration, cfg.requests)
-		if err != nil {
-			return err
-		}
-		rep.add(res)
 	}
 	if tgt.pid > 0 {
 		rss, err := peakRSS(tgt.pid)
@@ -131,8 +138,6 @@ func (c *benchConfig) validate() error {
 	switch {
 	case c.subjects < 0 || c.subjects > maxBenchSubjects:
 		return fmt.Errorf("--subjects must be between 0 and %d", maxBenchSubjects)
-	case c.clients < 1 || c.clients > maxBenchClients:
-		return fmt.Errorf("--clients must be between 1 and %d", maxBenchClients)
 	case c.requests < 0 || c.requests > maxPhaseRequests:
 		return fmt.Errorf("--requests must be between 0 and %d", maxPhaseRequests)
 	case c.requests == 0 && (c.duration <= 0 || c.duration > maxPhaseTime):
@@ -156,6 +161,19 @@ func (c *benchConfig) validate() error {
 		return checkLocalURL(c.url)
 	}
 	return nil
+}
+
+// parseClients reads --clients: one count, or several separated by commas.
+func parseClients(s string) ([]int, error) {
+	var out []int
+	for f := range strings.SplitSeq(s, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 1 || n > maxBenchClients {
+			return nil, fmt.Errorf("--clients: %q is not a count between 1 and %d", strings.TrimSpace(f), maxBenchClients)
+		}
+		out = append(out, n)
+	}
+	return out, nil
 }
 
 // checkLocalURL refuses any server but one on this machine: a load test

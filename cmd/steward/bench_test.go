@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -62,9 +64,10 @@ func TestBenchReuse(t *testing.T) {
 	exe := buildSteward(t)
 	dir := t.TempDir()
 	getenv := func(string) string { return "" }
-	for i, phases := range []string{"find", "get,find"} {
+	runs := []struct{ phases, clients string }{{"find", "2"}, {"get,find", "2,3"}}
+	for i, r := range runs {
 		var stdout, stderr bytes.Buffer
-		args := []string{"bench", "--exe", exe, "--data", dir, "--subjects", "150", "--clients", "2", "--requests", "50", "--phases", phases, "--json"}
+		args := []string{"bench", "--exe", exe, "--data", dir, "--subjects", "150", "--clients", r.clients, "--requests", "50", "--phases", r.phases, "--json"}
 		if err := run(context.Background(), args, getenv, nil, &stdout, &stderr); err != nil {
 			t.Fatalf("run %d: %v\nstderr:\n%s", i, err, stderr.String())
 		}
@@ -80,6 +83,15 @@ func TestBenchReuse(t *testing.T) {
 				t.Errorf("run %d: %s: %d requests, %d errors %q", i, p.Phase, p.Requests, p.Errors, p.ErrorSamples)
 			}
 		}
+		// Each phase runs at each client count, in the order given.
+		var got []string
+		for _, p := range rep.Phases {
+			got = append(got, fmt.Sprintf("%s/%d", p.Phase, p.Clients))
+		}
+		want := map[int]string{0: "find/2", 1: "get/2 get/3 find/2 find/3"}[i]
+		if strings.Join(got, " ") != want {
+			t.Errorf("run %d: phases %q, want %q", i, strings.Join(got, " "), want)
+		}
 	}
 	if n := readBenchCount(dir); n != 150 {
 		t.Errorf("bench-count holds %d, want 150", n)
@@ -94,4 +106,37 @@ func buildSteward(t *testing.T) string {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	return exe
+}
+
+// TestBenchFlags checks that bench refuses bad flags before it starts or
+// loads anything, naming the flag at fault.
+func TestBenchFlags(t *testing.T) {
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--clients", "0"}, "--clients"},
+		{[]string{"--clients", "16,"}, "--clients"},
+		{[]string{"--clients", "16,x"}, "--clients"},
+		{[]string{"--clients", "2000"}, "--clients"},
+		{[]string{"--clients", "-4"}, "--clients"},
+		{[]string{"--phases", "find,delete"}, "--phases"},
+		{[]string{"--subjects", "-1"}, "--subjects"},
+		{[]string{"--duration", "0s"}, "--duration"},
+		{[]string{"--url", "http://example.com:8080"}, "local"},
+		{[]string{"--pid", "12"}, "--pid"},
+	}
+	getenv := func(string) string { return "" }
+	for _, tc := range tests {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			err := run(context.Background(), append([]string{"bench"}, tc.args...), getenv, nil, &stdout, &stderr)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("bench %v: error %v, want one naming %s", tc.args, err, tc.want)
+			}
+			if stdout.Len() != 0 {
+				t.Errorf("bench %v printed %q", tc.args, stdout.String())
+			}
+		})
+	}
 }
