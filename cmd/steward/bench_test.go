@@ -64,7 +64,11 @@ func TestBenchReuse(t *testing.T) {
 	exe := buildSteward(t)
 	dir := t.TempDir()
 	getenv := func(string) string { return "" }
-	runs := []struct{ phases, clients string }{{"find", "2"}, {"get,find", "2,3"}}
+	// Each phase runs at each client count, in the order given.
+	runs := []struct{ phases, clients, want string }{
+		{"find", "2", "find/2"},
+		{"get,find", "2,3", "get/2 get/3 find/2 find/3"},
+	}
 	for i, r := range runs {
 		var stdout, stderr bytes.Buffer
 		args := []string{"bench", "--exe", exe, "--data", dir, "--subjects", "150", "--clients", r.clients, "--requests", "50", "--phases", r.phases, "--json"}
@@ -83,14 +87,12 @@ func TestBenchReuse(t *testing.T) {
 				t.Errorf("run %d: %s: %d requests, %d errors %q", i, p.Phase, p.Requests, p.Errors, p.ErrorSamples)
 			}
 		}
-		// Each phase runs at each client count, in the order given.
 		var got []string
 		for _, p := range rep.Phases {
 			got = append(got, fmt.Sprintf("%s/%d", p.Phase, p.Clients))
 		}
-		want := map[int]string{0: "find/2", 1: "get/2 get/3 find/2 find/3"}[i]
-		if strings.Join(got, " ") != want {
-			t.Errorf("run %d: phases %q, want %q", i, strings.Join(got, " "), want)
+		if strings.Join(got, " ") != r.want {
+			t.Errorf("run %d: phases %q, want %q", i, strings.Join(got, " "), r.want)
 		}
 	}
 	if n := readBenchCount(dir); n != 150 {
