@@ -16,7 +16,8 @@ import (
 )
 
 // benchPhases are the measurements bench knows, in their default order.
-var benchPhases = []string{"create", "get", "find"}
+// baseline loads a trivial handler inside bench instead of the server.
+var benchPhases = []string{"baseline", "create", "get", "find"}
 
 // Bounds that keep every bench loop finite even when a flag asks for a long
 // run: a phase stops after maxPhaseTime or maxPhaseRequests, whichever comes
@@ -54,7 +55,7 @@ func runBench(ctx context.Context, e *env, args []string) error {
 	fs.StringVar(&clients, "clients", "16", "concurrent clients in each measured phase; a comma-separated list (16,48) measures each phase at each count (preloading uses 4× the first)")
 	fs.DurationVar(&cfg.duration, "duration", 10*time.Second, "how long each phase runs")
 	fs.IntVar(&cfg.requests, "requests", 0, "requests per phase instead of --duration (0: use --duration)")
-	fs.StringVar(&phases, "phases", strings.Join(benchPhases, ","), "comma-separated phases to measure: create, get, find")
+	fs.StringVar(&phases, "phases", strings.Join(benchPhases, ","), "comma-separated phases to measure: baseline (a trivial JSON handler inside bench: this machine's ceiling), create, get, find")
 	fs.StringVar(&cfg.data, "data", "", "data directory to use and keep, so a large preload is reused across runs (default: a temporary one)")
 	fs.StringVar(&cfg.url, "url", "", "load an already running server on localhost instead of starting one (API key in STEWARD_TOKEN)")
 	fs.IntVar(&cfg.pid, "pid", 0, "with --url: the server's process id, to report its peak RSS")
@@ -90,9 +91,19 @@ func runBench(ctx context.Context, e *env, args []string) error {
 	}
 	defer tgt.close()
 
-	pop, err := preload(ctx, e, tgt, cfg.subjects, cfg.clients[0]*4)
-	if err != nil {
-		return err
+	pop := &benchPopulation{}
+	if cfg.needsSubjects() {
+		if pop, err = preload(ctx, e, tgt, cfg.subjects, cfg.clients[0]*4); err != nil {
+			return err
+		}
+	}
+	if slices.Contains(cfg.phases, "baseline") {
+		base, err := startBaselineServer()
+		if err != nil {
+			return fmt.Errorf("start the baseline server: %w", err)
+		}
+		defer base.close()
+		tgt.baseline = base.tgt
 	}
 	if slices.Contains(cfg.phases, "get") {
 		if err := pop.ensureIDs(ctx, tgt); err != nil {
@@ -151,9 +162,9 @@ func (c *benchConfig) validate() error {
 	}
 	for _, p := range c.phases {
 		if !slices.Contains(benchPhases, p) {
-			return fmt.Errorf("--phases: unknown phase %q (want create, get or find)", p)
+			return fmt.Errorf("--phases: unknown phase %q (want baseline, create, get or find)", p)
 		}
-		if p != "create" && c.subjects == 0 {
+		if (p == "get" || p == "find") && c.subjects == 0 {
 			return fmt.Errorf("phase %s needs preloaded subjects: set --subjects", p)
 		}
 	}
@@ -161,6 +172,11 @@ func (c *benchConfig) validate() error {
 		return checkLocalURL(c.url)
 	}
 	return nil
+}
+
+// needsSubjects reports whether a phase draws on preloaded subjects.
+func (c *benchConfig) needsSubjects() bool {
+	return slices.ContainsFunc(c.phases, func(p string) bool { return p != "baseline" })
 }
 
 // parseClients reads --clients: one count, or several separated by commas.
@@ -204,9 +220,10 @@ type benchTarget struct {
 	pid   int    // 0 when unknown.
 	dir   string // Where bench-count lives; empty with --url.
 
-	srv    *benchServer
-	tmpDir string // A temporary data directory to delete on close.
-	closed bool
+	srv      *benchServer
+	baseline *benchTarget // The baseline phase's trivial server, when it runs.
+	tmpDir   string       // A temporary data directory to delete on close.
+	closed   bool
 }
 
 // openBenchTarget connects to --url or starts a server of its own.

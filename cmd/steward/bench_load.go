@@ -326,6 +326,9 @@ func runPhase(ctx context.Context, tgt *benchTarget, pop *benchPopulation, name 
 	if requests > 0 {
 		limit, maxReq = maxPhaseTime, int64(requests)
 	}
+	if name == "baseline" {
+		tgt = tgt.baseline
+	}
 	parent := ctx
 	ctx, cancel := context.WithTimeout(ctx, limit+benchGrace)
 	defer cancel()
@@ -365,6 +368,10 @@ func runPhase(ctx context.Context, tgt *benchTarget, pop *benchPopulation, name 
 				var status, want int
 				var err error
 				switch name {
+				case "baseline":
+					want = http.StatusOK
+					w.setTarget(baselinePath, -1, "")
+					status, err = w.do(ctx, false)
 				case "create":
 					want = http.StatusCreated
 					status, err = w.create(ctx, tag, int(k))

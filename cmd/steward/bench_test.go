@@ -28,10 +28,10 @@ func TestBench(t *testing.T) {
 	if err := json.Unmarshal(stdout.Bytes(), &rep); err != nil {
 		t.Fatalf("decode report: %v\n%s", err, stdout.String())
 	}
-	if len(rep.Phases) != 3 {
-		t.Fatalf("got %d phases, want 3:\n%s", len(rep.Phases), stdout.String())
+	if len(rep.Phases) != 4 {
+		t.Fatalf("got %d phases, want 4:\n%s", len(rep.Phases), stdout.String())
 	}
-	for i, want := range []string{"create", "get", "find"} {
+	for i, want := range []string{"baseline", "create", "get", "find"} {
 		p := rep.Phases[i]
 		if p.Phase != want {
 			t.Errorf("phase %d is %q, want %q", i, p.Phase, want)
@@ -44,6 +44,11 @@ func TestBench(t *testing.T) {
 		}
 		if p.P50ms <= 0 || p.P50ms > p.P99ms || p.P99ms > p.MaxMs {
 			t.Errorf("%s: latencies out of order: p50 %v, p99 %v, max %v", p.Phase, p.P50ms, p.P99ms, p.MaxMs)
+		}
+		// The baseline's handler runs inside bench: it has no server CPU
+		// of its own, and the server's phases must have theirs.
+		if (p.ServerCPUus == nil) != (p.Phase == "baseline") {
+			t.Errorf("%s: server_cpu_us_per_req = %v", p.Phase, p.ServerCPUus)
 		}
 	}
 	if rep.Preloaded != 200 || rep.Created != 200 {
@@ -68,6 +73,7 @@ func TestBenchReuse(t *testing.T) {
 	runs := []struct{ phases, clients, want string }{
 		{"find", "2", "find/2"},
 		{"get,find", "2,3", "get/2 get/3 find/2 find/3"},
+		{"baseline,find", "3", "baseline/3 find/3"},
 	}
 	for i, r := range runs {
 		var stdout, stderr bytes.Buffer
@@ -124,6 +130,7 @@ func TestBenchFlags(t *testing.T) {
 		{[]string{"--clients", "-4"}, "--clients"},
 		{[]string{"--phases", "find,delete"}, "--phases"},
 		{[]string{"--subjects", "-1"}, "--subjects"},
+		{[]string{"--phases", "baseline,find", "--subjects", "0"}, "--subjects"},
 		{[]string{"--duration", "0s"}, "--duration"},
 		{[]string{"--url", "http://example.com:8080"}, "local"},
 		{[]string{"--pid", "12"}, "--pid"},
