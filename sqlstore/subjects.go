@@ -3,7 +3,6 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -55,7 +54,7 @@ func (s *Store) open(ctx context.Context, tenant string, ss *sealedSubject) (*st
 		return nil, nil, internal("open profile", err)
 	}
 	sub := &steward.Subject{ID: ss.id, Kind: steward.SubjectKind(ss.kind), CreatedAt: fromMicros(ss.created), UpdatedAt: fromMicros(ss.updated)}
-	if err := json.Unmarshal(pt, &sub.Profile); err != nil {
+	if err := decodeProfile(pt, &sub.Profile); err != nil {
 		return nil, nil, internal("decode profile", err)
 	}
 	clear(pt)
@@ -64,7 +63,7 @@ func (s *Store) open(ctx context.Context, tenant string, ss *sealedSubject) (*st
 
 // seal encrypts a profile with a subject's data key.
 func seal(sk *keyring.SubjectKey, p *steward.Profile) ([]byte, error) {
-	pt, err := json.Marshal(p)
+	pt, err := encodeProfile(p)
 	if err != nil {
 		return nil, internal("encode profile", err)
 	}
