@@ -32,8 +32,8 @@ const (
 	indexKeySize = 16
 	// indexFanout runs of one level are merged into one of the next.
 	indexFanout = 8
-	// indexDeleteChunks is the most chunk rows of merged-away runs a step
-	// deletes, in all.
+	// indexDeleteChunks is the most chunk rows a step deletes from one
+	// merged-away run, and the step's budget across them.
 	indexDeleteChunks = 64
 )
 
@@ -260,15 +260,18 @@ func compactIndex(ctx context.Context, tx indexTx, tenant string) (busy bool, er
 	}
 	var building *indexRun
 	byLevel := map[int64][]int64{}
-	deletable := indexDeleteChunks // Shared by the dead runs, to bound the step.
+	// Shared by the dead runs, to bound the step: each run gives up to
+	// indexDeleteChunks chunks while any of the budget is left, so a step
+	// deletes fewer than twice that many.
+	deletable := indexDeleteChunks
 	for i, r := range runs {
 		switch r.state {
 		case runDead:
 			busy = true
-			if deletable == 0 {
+			if deletable <= 0 {
 				continue
 			}
-			n, err := deleteRunChunks(ctx, tx, tenant, r.run, deletable)
+			n, err := deleteRunChunks(ctx, tx, tenant, r.run)
 			if err != nil {
 				return true, err
 			}
@@ -288,16 +291,22 @@ func compactIndex(ctx context.Context, tx indexTx, tenant string) (busy bool, er
 	return true, mergeStep(ctx, tx, tenant, building)
 }
 
-// deleteRunChunks deletes up to limit chunks of a dead run, and the run
-// once none are left, returning how many chunks it deleted.
-func deleteRunChunks(ctx context.Context, tx indexTx, tenant string, run int64, limit int) (int, error) {
-	res, err := tx.Exec(ctx, `DELETE FROM audit_index_chunks WHERE tenant_id = ? AND run = ? AND first_key IN (SELECT first_key FROM audit_index_chunks WHERE tenant_id = ? AND run = ? ORDER BY first_key LIMIT ?)`,
-		tenant, run, tenant, run, limit)
+// deleteRunChunks deletes up to indexDeleteChunks chunks of a dead run, and
+// the run once none are left, returning how many chunks it deleted.
+//
+// The limit is written into the statement rather than bound: SQLite plans
+// with a bound LIMIT's value and prepares the statement again whenever a
+// different one is bound. With a limit that shrank as the step's budget
+// was spent, that happened on nearly every call: deleting chunks took 8%
+// of the writer's time in a profile of creates at a million subjects, half
+// of it in preparing the statement again.
+func deleteRunChunks(ctx context.Context, tx indexTx, tenant string, run int64) (int, error) {
+	res, err := tx.Exec(ctx, deleteRunChunksSQL, tenant, run, tenant, run)
 	if err != nil {
 		return 0, fmt.Errorf("delete merged audit index run: %w", err)
 	}
 	n, err := res.RowsAffected()
-	if err != nil || int(n) >= limit {
+	if err != nil || int(n) >= indexDeleteChunks {
 		return int(n), err
 	}
 	if _, err := tx.Exec(ctx, `DELETE FROM audit_runs WHERE tenant_id = ? AND run = ?`, tenant, run); err != nil {
@@ -305,6 +314,8 @@ func deleteRunChunks(ctx context.Context, tx indexTx, tenant string, run int64, 
 	}
 	return int(n), nil
 }
+
+var deleteRunChunksSQL = fmt.Sprintf(`DELETE FROM audit_index_chunks WHERE tenant_id = ? AND run = ? AND first_key IN (SELECT first_key FROM audit_index_chunks WHERE tenant_id = ? AND run = ? ORDER BY first_key LIMIT %d)`, indexDeleteChunks)
 
 // startMerge begins merging the oldest indexFanout live runs of the lowest
 // level that has that many, or returns nil when none has.
