@@ -92,7 +92,7 @@ func runBench(ctx context.Context, e *env, args []string) error {
 	defer tgt.close()
 
 	pop := &benchPopulation{}
-	if cfg.needsSubjects() {
+	if cfg.needsPreload() {
 		if pop, err = preload(ctx, e, tgt, cfg.subjects, cfg.clients[0]*4); err != nil {
 			return err
 		}
@@ -174,8 +174,9 @@ func (c *benchConfig) validate() error {
 	return nil
 }
 
-// needsSubjects reports whether a phase draws on preloaded subjects.
-func (c *benchConfig) needsSubjects() bool {
+// needsPreload reports whether any phase loads the server, whose subjects
+// are preloaded first; the baseline alone does not.
+func (c *benchConfig) needsPreload() bool {
 	return slices.ContainsFunc(c.phases, func(p string) bool { return p != "baseline" })
 }
 
