@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	"github.com/stewardhq/steward"
+	"github.com/stewardhq/steward/internal/jsoncodec"
 	"github.com/stewardhq/steward/keyring"
 )
 
@@ -54,7 +55,7 @@ func (s *Store) open(ctx context.Context, tenant string, ss *sealedSubject) (*st
 		return nil, nil, internal("open profile", err)
 	}
 	sub := &steward.Subject{ID: ss.id, Kind: steward.SubjectKind(ss.kind), CreatedAt: fromMicros(ss.created), UpdatedAt: fromMicros(ss.updated)}
-	if err := decodeProfile(pt, &sub.Profile); err != nil {
+	if err := jsoncodec.Unmarshal(pt, &sub.Profile); err != nil {
 		return nil, nil, internal("decode profile", err)
 	}
 	clear(pt)
@@ -63,7 +64,7 @@ func (s *Store) open(ctx context.Context, tenant string, ss *sealedSubject) (*st
 
 // seal encrypts a profile with a subject's data key.
 func seal(sk *keyring.SubjectKey, p *steward.Profile) ([]byte, error) {
-	pt, err := encodeProfile(p)
+	pt, err := jsoncodec.Marshal(p)
 	if err != nil {
 		return nil, internal("encode profile", err)
 	}
