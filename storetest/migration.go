@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"fmt"
+	"slices"
 	"testing"
 
 	"github.com/stewardhq/steward"
@@ -85,6 +86,22 @@ func testMigration007(t *testing.T, open Opener) {
 	next := MustSubject(t, db, tenants[0], "after@example.com", "After")
 	if got, err := db.FindSubject(ctx, tenants[0], steward.SubjectLookup{Email: "after@example.com"}); err != nil || got.ID != next.ID {
 		t.Fatalf("find a subject created after 007: %v, %v", got, err)
+	}
+	// Erasure finds a subject's blind index entries by the row number 007
+	// gave them: erasing one written before must take all of its entries.
+	old := subjects[1]
+	receipt, err := db.EraseSubject(ctx, old.a, old.id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := h.count(t, `SELECT COUNT(*) FROM subject_lookups WHERE tenant_id = ? AND subject_id = ?`, old.a.TenantID, old.id); n != 0 {
+		t.Fatalf("erasing %s after 007 left %d blind index entries (receipt %v)", old.id, n, receipt.Destroyed)
+	}
+	if !slices.Contains(receipt.Destroyed, "2 lookup index entries") {
+		t.Fatalf("erasure receipt after 007 says %q, want 2 lookup index entries", receipt.Destroyed)
+	}
+	if _, err := db.FindSubject(ctx, old.a, steward.SubjectLookup{Username: old.un}); steward.ErrorCode(err) != steward.ENotFound {
+		t.Fatalf("find by the username of a subject erased after 007: %v, want not found", err)
 	}
 	vs, err := db.VerifyAudit(ctx)
 	if err != nil {

@@ -312,9 +312,11 @@ type phaseResult struct {
 	lat      []time.Duration
 	samples  []string
 
-	// CPU time used during the phase by bench and by the server; the
-	// server's is negative when its process is unknown.
+	// CPU time used during the phase by bench and by the server, and the
+	// bytes the server read from storage; the server's are negative when
+	// its process is unknown.
 	benchCPU, serverCPU time.Duration
+	diskRead            int64
 }
 
 // runPhase runs clients workers, each with its own keep-alive connection,
@@ -351,7 +353,7 @@ func runPhase(ctx context.Context, tgt *benchTarget, pop *benchPopulation, name 
 
 	var issued atomic.Int64
 	var wg sync.WaitGroup
-	cpu0, srv0 := selfCPU(), serverCPU(tgt.pid)
+	cpu0, srv0 := selfCPU(), sampleServer(tgt.pid)
 	began := time.Now()
 	end := began.Add(limit)
 	for _, w := range workers {
@@ -403,13 +405,16 @@ func runPhase(ctx context.Context, tgt *benchTarget, pop *benchPopulation, name 
 	}
 	wg.Wait()
 	elapsed := time.Since(began)
-	cpu1, srv1 := selfCPU(), serverCPU(tgt.pid)
+	cpu1, srv1 := selfCPU(), sampleServer(tgt.pid)
 	if err := parent.Err(); err != nil {
 		return nil, err
 	}
-	res := &phaseResult{name: name, clients: clients, elapsed: elapsed, benchCPU: cpu1 - cpu0, serverCPU: -1}
-	if srv0 >= 0 && srv1 >= 0 {
-		res.serverCPU = srv1 - srv0
+	res := &phaseResult{name: name, clients: clients, elapsed: elapsed, benchCPU: cpu1 - cpu0, serverCPU: -1, diskRead: -1}
+	if srv0.cpu >= 0 && srv1.cpu >= 0 {
+		res.serverCPU = srv1.cpu - srv0.cpu
+	}
+	if srv0.diskRead >= 0 && srv1.diskRead >= 0 {
+		res.diskRead = srv1.diskRead - srv0.diskRead
 	}
 	for _, w := range workers {
 		res.lat = append(res.lat, w.lat...)
@@ -425,16 +430,25 @@ func runPhase(ctx context.Context, tgt *benchTarget, pop *benchPopulation, name 
 	return res, nil
 }
 
-// serverCPU returns the server's CPU time so far, or -1 when unknown.
-func serverCPU(pid int) time.Duration {
+// serverSample is what bench reads of the server's process at the start
+// and end of a phase; each is -1 when unknown.
+type serverSample struct {
+	cpu      time.Duration
+	diskRead int64
+}
+
+func sampleServer(pid int) serverSample {
+	s := serverSample{cpu: -1, diskRead: -1}
 	if pid <= 0 {
-		return -1
+		return s
 	}
-	d, err := processCPU(pid)
-	if err != nil {
-		return -1
+	if d, err := processCPU(pid); err == nil {
+		s.cpu = d
 	}
-	return d
+	if n, err := processDiskReads(pid); err == nil {
+		s.diskRead = n
+	}
+	return s
 }
 
 // percentile returns the nearest-rank p-th percentile (0 < p <= 1) of

@@ -22,22 +22,31 @@ func childProcAttr() *syscall.SysProcAttr {
 // peakRSS returns a process's peak resident set size in bytes (VmHWM in
 // /proc/PID/status), which Linux keeps for the process's lifetime.
 func peakRSS(pid int) (int64, error) {
-	b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "status"))
+	kb, err := procValue(pid, "status", "VmHWM:")
+	return kb << 10, err
+}
+
+// procValue returns the number on the line of /proc/PID/<file> that starts
+// with key, like "VmHWM:   1234 kB" or "read_bytes: 1234" (a unit after
+// the number is left out).
+func procValue(pid int, file, key string) (int64, error) {
+	b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), file))
 	if err != nil {
 		return 0, err
 	}
 	for line := range strings.Lines(string(b)) {
-		rest, ok := strings.CutPrefix(line, "VmHWM:")
+		rest, ok := strings.CutPrefix(line, key)
 		if !ok {
 			continue
 		}
-		kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
+		v := strings.TrimSuffix(strings.TrimSpace(rest), " kB")
+		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil {
-			return 0, fmt.Errorf("parse VmHWM %q: %w", strings.TrimSpace(rest), err)
+			return 0, fmt.Errorf("parse %s %q in /proc/%d/%s: %w", key, v, pid, file, err)
 		}
-		return kb << 10, nil
+		return n, nil
 	}
-	return 0, fmt.Errorf("no VmHWM in /proc/%d/status", pid)
+	return 0, fmt.Errorf("no %s in /proc/%d/%s", key, pid, file)
 }
 
 // clockTicks is USER_HZ, the unit of /proc/PID/stat times, which Linux
@@ -71,6 +80,11 @@ func processCPU(pid int) (time.Duration, error) {
 	}
 	return time.Duration(ticks) * time.Second / clockTicks, nil
 }
+
+// processDiskReads returns the bytes a process has had read from storage
+// (read_bytes in /proc/PID/io). Reads the page cache answers are not
+// counted, so this stays at zero while the database stays in memory.
+func processDiskReads(pid int) (int64, error) { return procValue(pid, "io", "read_bytes:") }
 
 // selfCPU returns the CPU time bench itself has used.
 func selfCPU() time.Duration {

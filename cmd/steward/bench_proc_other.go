@@ -17,4 +17,6 @@ func peakRSS(pid int) (int64, error) { return 0, errNoProc }
 
 func processCPU(pid int) (time.Duration, error) { return 0, errNoProc }
 
+func processDiskReads(pid int) (int64, error) { return 0, errNoProc }
+
 func selfCPU() time.Duration { return 0 }

@@ -38,9 +38,13 @@ type phaseReport struct {
 	// CPU time per request, in microseconds, of the server (null when
 	// unknown) and of bench itself. They show where a phase's time goes
 	// when bench and the server share the machine's cores.
-	ServerCPUus  *float64 `json:"server_cpu_us_per_req"`
-	BenchCPUus   float64  `json:"bench_cpu_us_per_req"`
-	ErrorSamples []string `json:"error_samples,omitempty"`
+	ServerCPUus *float64 `json:"server_cpu_us_per_req"`
+	BenchCPUus  float64  `json:"bench_cpu_us_per_req"`
+	// KiB per request the server read from storage rather than the page
+	// cache (null when unknown): above zero, the database is not staying
+	// in memory, and the phase measures the disk as much as the server.
+	ServerDiskKiB *float64 `json:"server_disk_read_kib_per_req"`
+	ErrorSamples  []string `json:"error_samples,omitempty"`
 }
 
 func newBenchReport(cfg *benchConfig, url string) *benchReport {
@@ -85,6 +89,10 @@ func (r *benchReport) add(res *phaseResult) {
 		v := perReq(res.serverCPU)
 		p.ServerCPUus = &v
 	}
+	if res.diskRead >= 0 {
+		v := round3(float64(res.diskRead) / 1024 / float64(max(res.requests, 1)))
+		p.ServerDiskKiB = &v
+	}
 	r.Phases = append(r.Phases, p)
 	if res.name == "create" {
 		r.Created += res.requests - res.errors
@@ -99,14 +107,17 @@ func (r *benchReport) setRSS(bytes int64) {
 // writeTable prints the phases as a table followed by the run's context.
 func (r *benchReport) writeTable(out io.Writer) error {
 	w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(w, "phase\tclients\trequests\terrors\treq/s\tp50\tp90\tp99\tmax\tserver cpu/req\tbench cpu/req")
+	fmt.Fprintln(w, "phase\tclients\trequests\terrors\treq/s\tp50\tp90\tp99\tmax\tserver cpu/req\tbench cpu/req\tdisk read/req")
 	for _, p := range r.Phases {
-		srv := "?"
+		srv, disk := "?", "?"
 		if p.ServerCPUus != nil {
 			srv = fmtMs(*p.ServerCPUus / 1000)
 		}
-		fmt.Fprintf(w, "%s\t%d\t%d\t%d\t%.0f\t%s\t%s\t%s\t%s\t%s\t%s\n", p.Phase, p.Clients, p.Requests, p.Errors,
-			p.ReqPerSec, fmtMs(p.P50ms), fmtMs(p.P90ms), fmtMs(p.P99ms), fmtMs(p.MaxMs), srv, fmtMs(p.BenchCPUus/1000))
+		if p.ServerDiskKiB != nil {
+			disk = fmt.Sprintf("%.1fKiB", *p.ServerDiskKiB)
+		}
+		fmt.Fprintf(w, "%s\t%d\t%d\t%d\t%.0f\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", p.Phase, p.Clients, p.Requests, p.Errors,
+			p.ReqPerSec, fmtMs(p.P50ms), fmtMs(p.P90ms), fmtMs(p.P99ms), fmtMs(p.MaxMs), srv, fmtMs(p.BenchCPUus/1000), disk)
 	}
 	if err := w.Flush(); err != nil {
 		return err

@@ -50,6 +50,9 @@ func TestBench(t *testing.T) {
 		if (p.ServerCPUus == nil) != (p.Phase == "baseline") {
 			t.Errorf("%s: server_cpu_us_per_req = %v", p.Phase, p.ServerCPUus)
 		}
+		if (p.ServerDiskKiB == nil) != (p.Phase == "baseline") || (p.ServerDiskKiB != nil && *p.ServerDiskKiB < 0) {
+			t.Errorf("%s: server_disk_read_kib_per_req = %v", p.Phase, p.ServerDiskKiB)
+		}
 	}
 	if rep.Preloaded != 200 || rep.Created != 200 {
 		t.Errorf("preloaded %d and created %d, want 200 each", rep.Preloaded, rep.Created)
