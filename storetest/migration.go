@@ -87,8 +87,8 @@ func testMigration007(t *testing.T, open Opener) {
 	if got, err := db.FindSubject(ctx, tenants[0], steward.SubjectLookup{Email: "after@example.com"}); err != nil || got.ID != next.ID {
 		t.Fatalf("find a subject created after 007: %v, %v", got, err)
 	}
-	// Erasure finds a subject's blind index entries by the row number 007
-	// gave them: erasing one written before must take all of its entries.
+	// A subject written before 007 and erased after it must lose every
+	// blind index entry, the ones 007 rewrote included.
 	old := subjects[1]
 	receipt, err := db.EraseSubject(ctx, old.a, old.id)
 	if err != nil {
